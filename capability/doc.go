@@ -1,0 +1,35 @@
+// Package capability models a DevSecOps programme as a capability map: the
+// governance layer that says who owns what, which guardrails are mandatory,
+// how exceptions are reviewed and which gaps remain.
+//
+// A [Map] has a programme owner, a list of [Owner] teams and people, and up
+// to eight areas ([AreaID]: governance, platform, pipeline, supply-chain,
+// foundation, compliance, cross-cutting, reliability). Each [Area] holds
+// capabilities, and each [Capability] holds the [Control] values that check
+// it. A control names the pipeline [Stage] values it applies to, its
+// [Enforcement] (a [Mandatory] guardrail stops a pipeline, an [Advisory] one
+// warns), its owner (or inherits its capability's or area's), the evidence
+// it needs as in-toto predicate types, the Rego query that checks it (or
+// that it is manual), and the framework entries it maps to.
+//
+// Framework mappings are checked against reference catalogs shipped with the
+// package ([Catalogs]): NIST SSDF 1.1, SLSA 1.0, OpenSSF Scorecard, NIST SP
+// 800-53 rev5, SOC 2 and the CIS Software Supply Chain Security Guide. The
+// catalogs list IDs with paved's own short titles, never the frameworks'
+// text. A map may declare further catalogs of its own.
+//
+// [Default] returns the built-in map; [Load] and [LoadFile] read a map from
+// YAML or JSON. Loading is strict: unknown fields, duplicate keys and every
+// validation failure are reported together, each as a [*FieldError] with the
+// file, line, column and field path, unwrapping to a sentinel such as
+// [ErrDuplicateID] or [ErrSelfApproval].
+//
+// An [Exception] waives one control for a [Scope] until it expires; an
+// expired exception never applies. [Map.Backlog] turns control statuses into
+// a [Backlog] of gaps with owners, written as JSON, CSV or Markdown, and
+// [Map.WriteMarkdown] renders the map for people.
+//
+// Concurrency: a Map is a plain value; it is safe to read from several
+// goroutines at once, but not to change while others read it. The
+// package's functions keep no state between calls.
+package capability
