@@ -394,6 +394,8 @@ type Summary struct {
 	// Manual counts the controls that a person checks.
 	Manual int `json:"manual"`
 	Owners int `json:"owners"`
+	// ControlsByArea counts controls by area.
+	ControlsByArea map[AreaID]int `json:"controls_by_area"`
 	// ControlsByOwner counts controls by their effective owner's ID.
 	ControlsByOwner map[string]int `json:"controls_by_owner"`
 }
@@ -401,7 +403,7 @@ type Summary struct {
 // Summarize counts the map's areas, capabilities, controls (by enforcement,
 // manual and by owner) and owners.
 func (m *Map) Summarize() Summary {
-	s := Summary{Areas: len(m.Areas), Owners: len(m.Owners), ControlsByOwner: map[string]int{}}
+	s := Summary{Areas: len(m.Areas), Owners: len(m.Owners), ControlsByArea: map[AreaID]int{}, ControlsByOwner: map[string]int{}}
 	for _, a := range m.Areas {
 		s.Capabilities += len(a.Capabilities)
 	}
@@ -416,6 +418,7 @@ func (m *Map) Summarize() Summary {
 		if l.Control.Manual {
 			s.Manual++
 		}
+		s.ControlsByArea[l.Area.ID]++
 		s.ControlsByOwner[l.OwnerID()]++
 	}
 	return s

@@ -1,0 +1,54 @@
+// Package paved is an embeddable SDK that turns a DevSecOps capability into
+// code: it makes ownership, automation and evidence visible while delivery
+// stays fast.
+//
+// A DevSecOps programme works when it is a capability map, not a pile of
+// tools. paved models that map and makes it executable across eight areas:
+//
+//   - governance and ownership: a capability map with a named programme
+//     owner, controls with owners, mandatory and advisory guardrails, an
+//     exception review path and a backlog of gaps;
+//   - self-service platform: the paved road of reusable pipeline templates,
+//     secrets handling, policy checks, deployment approvals and
+//     observability hooks;
+//   - delivery pipeline stages: Plan, Build, Test, Release and Operate as
+//     gated stages whose every step leaves signed evidence;
+//   - supply-chain controls: SBOMs, provenance, signing and verification,
+//     upstream vulnerabilities and a ledger of the versions that shipped;
+//   - platform foundation: environments with identity boundaries,
+//     infrastructure as code and drift detection;
+//   - security and compliance services: controls mapped to frameworks,
+//     evidence, approvals, vulnerability response, policy as code and
+//     reports that reflect the real state;
+//   - cross-cutting controls: access control, secrets, retention, alert
+//     routing and change traceability;
+//   - reliability operations: the DORA metrics and the toil removed.
+//
+// # Data flow
+//
+// Work (source, commands, artifacts) runs as a step of a pipeline stage. The
+// step's claims become an in-toto Statement (supplychain/attest), signed
+// into a DSSE envelope (supplychain/sign) and appended to a tamper-evident
+// evidence log with signed checkpoints (evidence). Policy (policy) judges the
+// evidence for a subject; its decision is recorded as evidence too. The
+// capability map (capability) turns decisions into control statuses, a
+// backlog and reports, and metrics computes DORA from the same records.
+//
+// # Packages
+//
+//   - capability: the governance model: Map, Area, Capability, Control,
+//     Owner, Enforcement, Exception, Backlog; strict YAML and JSON loading;
+//     the built-in map and framework catalogs.
+//   - pipeline: stages, steps, the runner and its policy gates.
+//   - supplychain and its subpackages attest, sign, sbom, vuln and ledger:
+//     statements, signatures, SBOMs, vulnerabilities and shipped versions.
+//   - policy: an embedded OPA engine for guardrails and exceptions.
+//   - evidence: the evidence store, its Merkle log and proofs; backends in
+//     evidence/sqlite and evidence/postgres.
+//   - metrics: DORA metrics from delivery events.
+//   - examples: runnable programs, starting with examples/quickstart.
+//
+// Each package documents whether its types are safe for concurrent use.
+// Packages that are not yet in the module arrive as the project grows; the
+// capability package is the foundation the others build on.
+package paved

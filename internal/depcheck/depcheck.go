@@ -1,0 +1,188 @@
+package depcheck
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Module is paved's module path.
+const Module = "github.com/paved-dev/paved"
+
+// Rule says what one package (or a subtree, written "dir/...") may import.
+// Paths are relative to Module; "." is the root package.
+type Rule struct {
+	// Package is the package the rule governs, or a subtree "dir/...".
+	Package string
+	// Imports lists paved packages (or subtrees "dir/...", or "..." for all)
+	// the package may import directly.
+	Imports []string
+	// Modules lists third-party modules the package may import directly;
+	// "*" allows any.
+	Modules []string
+}
+
+// Rules returns the dependency table, as DESIGN.md's package table draws
+// it. Packages that do not exist yet keep their place so that the table is
+// the whole architecture.
+func Rules() []Rule {
+	return []Rule{
+		{Package: ".", Imports: []string{"...", "!examples/..."}},
+		{Package: "capability", Imports: []string{"evidence", "policy", "supplychain", "supplychain/attest"}, Modules: []string{"go.yaml.in/yaml/v3"}},
+		{Package: "pipeline/...", Imports: []string{"capability", "evidence", "policy", "pipeline/...", "supplychain/...", "metrics"}, Modules: []string{"go.yaml.in/yaml/v3"}},
+		{Package: "supplychain"},
+		{Package: "supplychain/attest", Imports: []string{"supplychain"}, Modules: []string{"github.com/in-toto/attestation", "google.golang.org/protobuf"}},
+		{Package: "supplychain/sign", Imports: []string{"supplychain", "supplychain/attest"}, Modules: []string{"github.com/secure-systems-lab/go-securesystemslib", "go.yaml.in/yaml/v3"}},
+		{Package: "supplychain/sign/sigstore", Imports: []string{"supplychain", "supplychain/attest", "supplychain/sign"}, Modules: []string{"github.com/sigstore/sigstore-go", "github.com/sigstore/sigstore", "github.com/sigstore/protobuf-specs", "github.com/secure-systems-lab/go-securesystemslib"}},
+		{Package: "supplychain/sbom", Imports: []string{"supplychain", "supplychain/attest"}, Modules: []string{"github.com/CycloneDX/cyclonedx-go", "github.com/spdx/tools-golang", "github.com/santhosh-tekuri/jsonschema/v6"}},
+		{Package: "supplychain/vuln", Imports: []string{"supplychain", "supplychain/attest", "supplychain/sbom"}, Modules: []string{"github.com/openvex/go-vex"}},
+		{Package: "supplychain/ledger", Imports: []string{"supplychain", "supplychain/attest", "supplychain/sbom", "evidence"}},
+		{Package: "policy", Imports: []string{"supplychain", "supplychain/attest"}, Modules: []string{"github.com/open-policy-agent/opa"}},
+		{Package: "evidence", Imports: []string{"supplychain", "supplychain/attest", "supplychain/sign"}, Modules: []string{"github.com/transparency-dev/merkle", "golang.org/x/mod"}},
+		{Package: "evidence/sqlite", Imports: []string{"evidence"}, Modules: []string{"modernc.org/sqlite"}},
+		{Package: "evidence/postgres", Imports: []string{"evidence"}, Modules: []string{"github.com/jackc/pgx/v5"}},
+		{Package: "evidence/evidencetest", Imports: []string{"evidence", "supplychain", "supplychain/attest", "supplychain/sign"}},
+		{Package: "metrics"},
+		{Package: "metrics/...", Imports: []string{"metrics", "evidence", "supplychain/ledger", "supplychain/attest"}},
+		{Package: "examples/...", Imports: []string{"...", "!examples/..."}, Modules: []string{"*"}},
+		{Package: "internal/..."},
+	}
+}
+
+// Package is what Check needs to know of one package, as `go list -json`
+// prints it.
+type Package struct {
+	ImportPath string
+	// Imports lists the package's direct imports (not its tests').
+	Imports []string
+	// Standard is true for standard-library packages.
+	Standard bool
+	// Module is the module that provides the package; nil for the standard
+	// library.
+	Module *struct{ Path string }
+}
+
+// Violation is one import that the rules do not allow.
+type Violation struct {
+	// From and To are import paths: To is the package From may not import.
+	// To is empty when From has no rule at all.
+	From, To string
+	// Reason says which rule was broken.
+	Reason string
+}
+
+func (v Violation) String() string {
+	if v.To == "" {
+		return fmt.Sprintf("%s: %s", v.From, v.Reason)
+	}
+	return fmt.Sprintf("%s imports %s: %s", v.From, v.To, v.Reason)
+}
+
+// Check returns every direct import of a paved package in pkgs that rules do
+// not allow, and every paved package that no rule governs. pkgs must include
+// the packages imported (as `go list -deps` lists them), so that each
+// import's module is known.
+func Check(rules []Rule, pkgs []Package) []Violation {
+	byPath := make(map[string]Package, len(pkgs))
+	for _, p := range pkgs {
+		byPath[p.ImportPath] = p
+	}
+	var out []Violation
+	for _, p := range pkgs {
+		rel, ok := relative(p.ImportPath)
+		if !ok {
+			continue
+		}
+		rule, ok := ruleFor(rules, rel)
+		if !ok {
+			out = append(out, Violation{From: p.ImportPath, Reason: "no dependency rule governs this package; add one to depcheck.Rules"})
+			continue
+		}
+		for _, imp := range p.Imports {
+			if v, bad := checkImport(rule, rel, imp, byPath[imp]); bad {
+				v.From = p.ImportPath
+				out = append(out, v)
+			}
+		}
+	}
+	return out
+}
+
+func checkImport(rule Rule, from, imp string, dep Package) (Violation, bool) {
+	if dep.Standard || (dep.ImportPath == "" && !strings.Contains(strings.Split(imp, "/")[0], ".")) {
+		return Violation{}, false
+	}
+	if to, ok := relative(imp); ok {
+		if to == from || allows(rule.Imports, to) {
+			return Violation{}, false
+		}
+		return Violation{To: imp, Reason: fmt.Sprintf("%s may import only %s", rule.Package, list(rule.Imports))}, true
+	}
+	mod := imp
+	if dep.Module != nil {
+		mod = dep.Module.Path
+	}
+	if slices.Contains(rule.Modules, "*") || slices.Contains(rule.Modules, mod) {
+		return Violation{}, false
+	}
+	return Violation{To: imp, Reason: fmt.Sprintf("module %s is not among the modules %s may use (%s)", mod, rule.Package, list(rule.Modules))}, true
+}
+
+// relative returns path relative to Module, and whether it is in Module.
+func relative(path string) (string, bool) {
+	if path == Module {
+		return ".", true
+	}
+	rel, ok := strings.CutPrefix(path, Module+"/")
+	return rel, ok
+}
+
+// ruleFor returns the rule governing pkg: an exact rule first, else the
+// longest subtree rule.
+func ruleFor(rules []Rule, pkg string) (Rule, bool) {
+	var best Rule
+	found := false
+	for _, r := range rules {
+		if r.Package == pkg {
+			return r, true
+		}
+		if matches(r.Package, pkg) && (!found || len(r.Package) > len(best.Package)) {
+			best, found = r, true
+		}
+	}
+	return best, found
+}
+
+// allows reports whether patterns allow pkg; a pattern starting with "!"
+// denies what it matches, and denials win.
+func allows(patterns []string, pkg string) bool {
+	ok := false
+	for _, p := range patterns {
+		if deny, isDeny := strings.CutPrefix(p, "!"); isDeny {
+			if matches(deny, pkg) {
+				return false
+			}
+			continue
+		}
+		ok = ok || matches(p, pkg)
+	}
+	return ok
+}
+
+// matches reports whether pattern ("dir", "dir/..." or "...") covers pkg.
+func matches(pattern, pkg string) bool {
+	if pattern == "..." {
+		return true
+	}
+	if dir, ok := strings.CutSuffix(pattern, "/..."); ok {
+		return pkg == dir || strings.HasPrefix(pkg, dir+"/")
+	}
+	return pattern == pkg
+}
+
+func list(s []string) string {
+	if len(s) == 0 {
+		return "nothing"
+	}
+	return strings.Join(s, ", ")
+}
