@@ -3,6 +3,7 @@ package capability
 import (
 	"bytes"
 	"encoding"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -96,6 +97,10 @@ func decodeDocument(data []byte, file string, v any) (*source, error) {
 		probs.add("", ErrTooLarge, "more than %d bytes", MaxDocumentSize)
 		return nil, probs.err()
 	}
+	if err := checkJSON(data); err != nil {
+		err.File = file
+		return nil, err
+	}
 	root, err := parseDocument(data)
 	if err != nil {
 		fe := &FieldError{File: file, Err: err}
@@ -113,6 +118,30 @@ func decodeDocument(data []byte, file string, v any) (*source, error) {
 }
 
 var yamlLine = regexp.MustCompile(`line (\d+)`)
+
+// checkJSON holds a document that looks like JSON (its first non-space byte
+// is '{') to JSON's own grammar, which is stricter than the YAML that then
+// reads it: YAML would take `{"a": }` as a null.
+func checkJSON(data []byte) *FieldError {
+	trimmed := bytes.TrimLeft(data, " \t\r\n\ufeff")
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		return nil
+	}
+	var v any
+	err := json.Unmarshal(data, &v)
+	if err == nil {
+		return nil
+	}
+	fe := &FieldError{Err: fmt.Errorf("%w: %s", ErrSyntax, strings.TrimPrefix(err.Error(), "json: "))}
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		// Offset counts the bytes read up to and including the bad one.
+		before := data[:min(max(int(se.Offset)-1, 0), len(data))]
+		fe.Line = bytes.Count(before, []byte("\n")) + 1
+		fe.Column = len(before) - bytes.LastIndexByte(before, '\n')
+	}
+	return fe
+}
 
 // parseDocument parses exactly one YAML document and returns its root node.
 func parseDocument(data []byte) (*yaml.Node, error) {
