@@ -71,10 +71,14 @@ func TestValidateRules(t *testing.T) {
 		{"team needs a contact or members", func(m *capability.Map) { m.Owners[2].Members = nil }, capability.ErrRequired, "owners[2].contact"},
 		{"team with a contact and no members", func(m *capability.Map) { m.Owners[1].Members = nil }, nil, ""},
 
-		{"area ids unique", func(m *capability.Map) { m.Areas = append(m.Areas, capability.Area{ID: capability.SupplyChain, Title: "Again"}) }, capability.ErrDuplicateID, "areas[1].id"},
+		{"area ids unique", func(m *capability.Map) {
+			m.Areas = append(m.Areas, capability.Area{ID: capability.SupplyChain, Title: "Again"})
+		}, capability.ErrDuplicateID, "areas[1].id"},
 		{"area title required", func(m *capability.Map) { m.Areas[0].Title = "" }, capability.ErrRequired, "areas[0].title"},
 		{"area owner must be declared", func(m *capability.Map) { m.Areas[0].Owner = "sec" }, capability.ErrDanglingReference, "areas[0].owner"},
-		{"second area without capabilities", func(m *capability.Map) { m.Areas = append(m.Areas, capability.Area{ID: capability.Reliability, Title: "Reliability"}) }, nil, ""},
+		{"second area without capabilities", func(m *capability.Map) {
+			m.Areas = append(m.Areas, capability.Area{ID: capability.Reliability, Title: "Reliability"})
+		}, nil, ""},
 
 		{"capability ids unique across areas", func(m *capability.Map) {
 			m.Areas = append(m.Areas, capability.Area{ID: capability.Reliability, Title: "R", Owner: "ciso",
