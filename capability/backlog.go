@@ -45,12 +45,16 @@ func (s Status) IsGap() bool {
 
 // BacklogItem is a control that needs work, with who owns the work.
 type BacklogItem struct {
-	Control     string      `json:"control"`
-	Title       string      `json:"title"`
-	Area        AreaID      `json:"area"`
-	Capability  string      `json:"capability"`
+	// Control and Title identify the control.
+	Control string `json:"control"`
+	Title   string `json:"title"`
+	// Area and Capability say where the control sits in the map.
+	Area       AreaID `json:"area"`
+	Capability string `json:"capability"`
+	// Enforcement says whether the gap blocks delivery.
 	Enforcement Enforcement `json:"enforcement"`
-	Status      Status      `json:"status"`
+	// Status is why the control is a gap.
+	Status Status `json:"status"`
 	// Work classifies the work: platform, security or delivery.
 	Work WorkKind `json:"work"`
 	// Owner is the effective owner's ID; OwnerName and Contact say who that

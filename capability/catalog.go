@@ -45,7 +45,9 @@ type Catalog struct {
 
 // CatalogEntry is one framework ID with a short title.
 type CatalogEntry struct {
-	ID    string `yaml:"id"`
+	// ID is the framework's own identifier, such as "PS.3.2" or "CM-8".
+	ID string `yaml:"id"`
+	// Title is paved's short paraphrase of the entry.
 	Title string `yaml:"title"`
 }
 

@@ -64,7 +64,9 @@ type Scope struct {
 
 // Target is where a control is evaluated: a service in an environment.
 type Target struct {
-	Service     string
+	// Service names the service under evaluation.
+	Service string
+	// Environment names the environment, such as "prod".
 	Environment string
 }
 

@@ -60,8 +60,9 @@ func LoadFile(path string, opts ...LoadOption) (*Map, error) {
 	return Load(f, append([]LoadOption{WithFilename(path)}, opts...)...)
 }
 
-// Load reads a map from YAML or JSON (JSON is read as the YAML subset it is)
-// and validates it with the clock from WithClock. It reports every problem
+// Load reads a map from YAML or JSON and validates it with the clock from
+// WithClock. A document whose first character is '{' must be valid JSON; it
+// is then read as the YAML subset JSON is, so both report positions alike. It reports every problem
 // it finds at once: the error is an errors.Join of *FieldError values, each
 // with the file, line, column and field path of the problem. Unknown fields,
 // duplicate keys, YAML aliases and documents larger than MaxDocumentSize are
@@ -97,6 +98,7 @@ func decodeDocument(data []byte, file string, v any) (*source, error) {
 		probs.add("", ErrTooLarge, "more than %d bytes", MaxDocumentSize)
 		return nil, probs.err()
 	}
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	if err := checkJSON(data); err != nil {
 		err.File = file
 		return nil, err
@@ -123,15 +125,12 @@ var yamlLine = regexp.MustCompile(`line (\d+)`)
 // is '{') to JSON's own grammar, which is stricter than the YAML that then
 // reads it: YAML would take `{"a": }` as a null.
 func checkJSON(data []byte) *FieldError {
-	trimmed := bytes.TrimLeft(data, " \t\r\n\ufeff")
-	if len(trimmed) == 0 || trimmed[0] != '{' {
+	trimmed := bytes.TrimLeft(data, " \t\r\n")
+	if len(trimmed) == 0 || trimmed[0] != '{' || json.Valid(data) {
 		return nil
 	}
 	var v any
-	err := json.Unmarshal(data, &v)
-	if err == nil {
-		return nil
-	}
+	err := json.Unmarshal(data, &v) // only to say what is wrong, and where
 	fe := &FieldError{Err: fmt.Errorf("%w: %s", ErrSyntax, strings.TrimPrefix(err.Error(), "json: "))}
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
@@ -258,8 +257,8 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string) {
 			}
 		}
 	default:
-		// Only reached if a field of an unsupported type is added to the
-		// model; the decoder test covers every field type in use.
+		// Only reached if the model gains a field of a kind the decoder
+		// does not handle; the load tests exercise every kind in use.
 		d.probs.add(path, ErrInvalidValue, "cannot decode into %s", v.Type())
 	}
 }

@@ -104,6 +104,7 @@ func TestLoadErrors(t *testing.T) {
 		{"malformed YAML", "name: [unterminated\n", capability.ErrSyntax, "", 1, 0},
 		{"malformed JSON", "{\"name\": \"m\",\n \"owner\": }\n", capability.ErrSyntax, "", 2, 11},
 		{"JSON with trailing comma", "{\"name\": \"m\",\n}", capability.ErrSyntax, "", 2, 1},
+		{"JSON after a byte-order mark", "\ufeff{\"name\": \"m\",}", capability.ErrSyntax, "", 1, 14},
 		{"empty document", "", capability.ErrSyntax, "", 0, 0},
 		{"two documents", minimal + "---\nname: other\n", capability.ErrSyntax, "", 0, 0},
 		{"unknown top-level field", minimal + "owner_email: x\n", capability.ErrUnknownField, "owner_email", 11, 1},

@@ -319,6 +319,7 @@ func (d Duration) String() string {
 // Located is a control in its place in the map: the area and capability that
 // hold it.
 type Located struct {
+	// Area holds Capability, which holds Control.
 	Area       *Area
 	Capability *Capability
 	Control    *Control
@@ -386,13 +387,16 @@ func (l Located) Work() WorkKind {
 
 // Summary counts what a map holds.
 type Summary struct {
+	// Areas, Capabilities and Controls count what the map holds.
 	Areas        int `json:"areas"`
 	Capabilities int `json:"capabilities"`
 	Controls     int `json:"controls"`
-	Mandatory    int `json:"mandatory"`
-	Advisory     int `json:"advisory"`
+	// Mandatory and Advisory count controls by enforcement.
+	Mandatory int `json:"mandatory"`
+	Advisory  int `json:"advisory"`
 	// Manual counts the controls that a person checks.
 	Manual int `json:"manual"`
+	// Owners counts the declared owners.
 	Owners int `json:"owners"`
 	// ControlsByArea counts controls by area.
 	ControlsByArea map[AreaID]int `json:"controls_by_area"`

@@ -52,6 +52,7 @@ func Rules() []Rule {
 // Package is what Check needs to know of one package, as `go list -json`
 // prints it.
 type Package struct {
+	// ImportPath is the package's import path.
 	ImportPath string
 	// Imports lists the package's direct imports (not its tests').
 	Imports []string
@@ -71,6 +72,7 @@ type Violation struct {
 	Reason string
 }
 
+// String names the edge and the rule it breaks.
 func (v Violation) String() string {
 	if v.To == "" {
 		return fmt.Sprintf("%s: %s", v.From, v.Reason)
