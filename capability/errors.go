@@ -5,21 +5,23 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/paved-dev/paved/internal/yamldoc"
 )
 
 // Sentinel errors. A *FieldError unwraps to one of them; check with
 // errors.Is.
 var (
 	// ErrSyntax: the document is not well-formed YAML or JSON.
-	ErrSyntax = errors.New("syntax error")
+	ErrSyntax = yamldoc.ErrSyntax
 	// ErrTooLarge: the document exceeds MaxDocumentSize.
 	ErrTooLarge = errors.New("document too large")
 	// ErrUnknownField: a key that the schema does not define.
-	ErrUnknownField = errors.New("unknown field")
+	ErrUnknownField = yamldoc.ErrUnknownField
 	// ErrDuplicateField: the same key twice in one object.
-	ErrDuplicateField = errors.New("duplicate field")
+	ErrDuplicateField = yamldoc.ErrDuplicateField
 	// ErrInvalidValue: a value of the wrong type or outside its allowed set.
-	ErrInvalidValue = errors.New("invalid value")
+	ErrInvalidValue = yamldoc.ErrInvalidValue
 	// ErrRequired: a required field is missing or empty.
 	ErrRequired = errors.New("required field missing")
 	// ErrDuplicateID: two owners, areas, capabilities, controls or
@@ -98,20 +100,15 @@ type problems struct {
 // add records a problem with field, whose cause wraps sentinel, located
 // where the loaded document had the field (or its nearest ancestor).
 func (p *problems) add(field string, sentinel error, format string, args ...any) {
-	var pos position
+	var pos yamldoc.Pos
 	if p.src != nil {
-		pos = p.src.lookup(field)
+		pos = p.src.pos.Lookup(field)
 	}
-	p.addAt(field, pos, sentinel, format, args...)
-}
-
-// addAt records a problem with field at an explicit position.
-func (p *problems) addAt(field string, pos position, sentinel error, format string, args ...any) {
 	cause := sentinel
 	if format != "" {
 		cause = fmt.Errorf("%w: %s", sentinel, fmt.Sprintf(format, args...))
 	}
-	fe := &FieldError{Field: field, Line: pos.line, Column: pos.col, Err: cause}
+	fe := &FieldError{Field: field, Line: pos.Line, Column: pos.Column, Err: cause}
 	if p.src != nil {
 		fe.File = p.src.file
 	}

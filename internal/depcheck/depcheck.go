@@ -28,12 +28,13 @@ type Rule struct {
 func Rules() []Rule {
 	return []Rule{
 		{Package: ".", Imports: []string{"...", "!examples/..."}},
-		{Package: "capability", Imports: []string{"evidence", "policy", "supplychain", "supplychain/attest"}, Modules: []string{"go.yaml.in/yaml/v3"}},
-		{Package: "pipeline/...", Imports: []string{"capability", "evidence", "policy", "pipeline/...", "supplychain/...", "metrics"}, Modules: []string{"go.yaml.in/yaml/v3"}},
+		{Package: "capability", Imports: []string{"evidence", "policy", "supplychain", "supplychain/attest", "internal/yamldoc"}, Modules: []string{"go.yaml.in/yaml/v3"}},
+		{Package: "pipeline/...", Imports: []string{"capability", "evidence", "policy", "pipeline/...", "supplychain/...", "metrics", "internal/yamldoc"}, Modules: []string{"go.yaml.in/yaml/v3"}},
 		{Package: "supplychain"},
 		{Package: "supplychain/attest", Imports: []string{"supplychain"}, Modules: []string{"github.com/in-toto/attestation", "google.golang.org/protobuf"}},
-		{Package: "supplychain/sign", Imports: []string{"supplychain", "supplychain/attest"}, Modules: []string{"github.com/secure-systems-lab/go-securesystemslib", "go.yaml.in/yaml/v3"}},
+		{Package: "supplychain/sign", Imports: []string{"supplychain", "supplychain/attest", "internal/yamldoc"}, Modules: []string{"github.com/secure-systems-lab/go-securesystemslib", "go.yaml.in/yaml/v3"}},
 		{Package: "supplychain/sign/sigstore", Imports: []string{"supplychain", "supplychain/attest", "supplychain/sign"}, Modules: []string{"github.com/sigstore/sigstore-go", "github.com/sigstore/sigstore", "github.com/sigstore/protobuf-specs", "github.com/secure-systems-lab/go-securesystemslib"}},
+		{Package: "supplychain/layout", Imports: []string{"supplychain", "supplychain/sign"}, Modules: []string{"github.com/in-toto/in-toto-golang", "github.com/secure-systems-lab/go-securesystemslib"}},
 		{Package: "supplychain/sbom", Imports: []string{"supplychain", "supplychain/attest"}, Modules: []string{"github.com/CycloneDX/cyclonedx-go", "github.com/spdx/tools-golang", "github.com/santhosh-tekuri/jsonschema/v6"}},
 		{Package: "supplychain/vuln", Imports: []string{"supplychain", "supplychain/attest", "supplychain/sbom"}, Modules: []string{"github.com/openvex/go-vex"}},
 		{Package: "supplychain/ledger", Imports: []string{"supplychain", "supplychain/attest", "supplychain/sbom", "evidence"}},
@@ -46,6 +47,7 @@ func Rules() []Rule {
 		{Package: "metrics/...", Imports: []string{"metrics", "evidence", "supplychain/ledger", "supplychain/attest"}},
 		{Package: "examples/...", Imports: []string{"...", "!examples/..."}, Modules: []string{"*"}},
 		{Package: "internal/..."},
+		{Package: "internal/yamldoc", Modules: []string{"go.yaml.in/yaml/v3"}},
 	}
 }
 
