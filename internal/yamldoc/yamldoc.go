@@ -205,6 +205,15 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string) {
 				d.add(path, ErrInvalidValue, "expected true or false, found %q", n.Value)
 			}
 		}
+	case reflect.Int:
+		if d.scalar(n, path, "an integer") {
+			i, err := strconv.Atoi(n.Value)
+			if err != nil {
+				d.add(path, ErrInvalidValue, "expected an integer, found %q", n.Value)
+				return
+			}
+			v.SetInt(int64(i))
+		}
 	default:
 		// Only reached if the model gains a field of a kind the decoder
 		// does not handle; the load tests exercise every kind in use.

@@ -26,6 +26,7 @@ type item struct {
 	Name  string    `yaml:"name"`
 	Level level     `yaml:"level"`
 	On    bool      `yaml:"on"`
+	Count int       `yaml:"count"`
 	At    time.Time `yaml:"at"`
 }
 
@@ -43,6 +44,7 @@ items:
   - name: a
     level: high
     on: true
+    count: 3
     at: 2026-01-02
 tags:
   x: [1, 2]
@@ -50,11 +52,11 @@ tags:
 	require.Empty(t, problems)
 	assert.Equal(t, doc{
 		Title: "t",
-		Items: []item{{Name: "a", Level: "high", On: true, At: time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)}},
+		Items: []item{{Name: "a", Level: "high", On: true, Count: 3, At: time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)}},
 		Tags:  map[string][]string{"x": {"1", "2"}},
 	}, d)
 	assert.Equal(t, yamldoc.Pos{Line: 4, Column: 12}, pos["items[0].level"])
-	assert.Equal(t, yamldoc.Pos{Line: 8, Column: 6}, pos["tags.x"])
+	assert.Equal(t, yamldoc.Pos{Line: 9, Column: 6}, pos["tags.x"])
 	assert.Equal(t, yamldoc.Pos{Line: 3, Column: 5}, pos.Lookup("items[0].missing"), "a missing field is located at its parent")
 	assert.Equal(t, yamldoc.Pos{Line: 1, Column: 1}, pos.Lookup("nowhere"))
 }
@@ -75,6 +77,7 @@ func TestDecodeProblems(t *testing.T) {
 		{"duplicate map key", "tags: {a: [], a: []}\n", yamldoc.ErrDuplicateField, "tags.a", yamldoc.Pos{Line: 1, Column: 15}},
 		{"text unmarshaler", "items: [{level: mid}]\n", yamldoc.ErrInvalidValue, "items[0].level", yamldoc.Pos{Line: 1, Column: 17}},
 		{"bool", "items: [{on: 1}]\n", yamldoc.ErrInvalidValue, "items[0].on", yamldoc.Pos{Line: 1, Column: 14}},
+		{"int", "items: [{count: many}]\n", yamldoc.ErrInvalidValue, "items[0].count", yamldoc.Pos{Line: 1, Column: 17}},
 		{"time", "items: [{at: soon}]\n", yamldoc.ErrInvalidValue, "items[0].at", yamldoc.Pos{Line: 1, Column: 14}},
 		{"list expected", "items: x\n", yamldoc.ErrInvalidValue, "items", yamldoc.Pos{Line: 1, Column: 8}},
 		{"object expected", "[1]\n", yamldoc.ErrInvalidValue, "", yamldoc.Pos{Line: 1, Column: 1}},

@@ -1,0 +1,322 @@
+package attest
+
+import (
+	"embed"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/paved-dev/paved/supplychain"
+)
+
+// paved's own predicate types, for records no standard predicate covers.
+// Each has a JSON schema in the package (see Schema).
+const (
+	PredicateApproval       = "https://paved.dev/attestation/approval/v1"
+	PredicateChange         = "https://paved.dev/attestation/change/v1"
+	PredicatePolicyDecision = "https://paved.dev/attestation/policy-decision/v1"
+	PredicateException      = "https://paved.dev/attestation/exception/v1"
+	PredicateDeployment     = "https://paved.dev/attestation/deployment/v1"
+	PredicateIncident       = "https://paved.dev/attestation/incident/v1"
+)
+
+// Approval records that someone approved (or rejected) a change or a
+// release of the statement's subjects.
+type Approval struct {
+	// Approver is the identity that decided, such as an e-mail address.
+	Approver string `json:"approver"`
+	// Decision is "approved" or "rejected".
+	Decision string `json:"decision"`
+	// ChangeID names the change or release decided on.
+	ChangeID string `json:"changeId"`
+	// Stage is the pipeline stage the approval gates, such as "release".
+	Stage string `json:"stage,omitempty"`
+	// Environment is the target environment, when the approval is for a
+	// deployment.
+	Environment string `json:"environment,omitempty"`
+	// Comment says why.
+	Comment string `json:"comment,omitempty"`
+	// DecidedAt is when the decision was made.
+	DecidedAt time.Time `json:"decidedAt"`
+}
+
+// PredicateType returns PredicateApproval.
+func (Approval) PredicateType() string { return PredicateApproval }
+
+// Validate checks the approver, decision, change ID and time.
+func (a Approval) Validate() error {
+	p := &problems{typ: PredicateApproval}
+	p.required("approver", a.Approver)
+	p.oneOf("decision", a.Decision, "approved", "rejected")
+	p.required("changeId", a.ChangeID)
+	p.stage("stage", a.Stage)
+	p.time("decidedAt", a.DecidedAt)
+	return p.err()
+}
+
+// Change is the plan record of a change: what it touches, who owns it,
+// how risky it is.
+type Change struct {
+	// ID identifies the change, such as a pull request or ticket number.
+	ID string `json:"id"`
+	// Title says what the change does.
+	Title string `json:"title"`
+	// Author is the identity that wrote the change.
+	Author string `json:"author"`
+	// Owner is the team accountable for the change.
+	Owner string `json:"owner"`
+	// Repository and Commit locate the change's source.
+	Repository string `json:"repository,omitempty"`
+	Commit     string `json:"commit,omitempty"`
+	// Services lists the services the change touches.
+	Services []string `json:"services,omitempty"`
+	// Risk is "low", "medium", "high" or "critical".
+	Risk string `json:"risk"`
+	// RollbackPlan says how to undo the change.
+	RollbackPlan string `json:"rollbackPlan,omitempty"`
+	// URL links to the change's discussion.
+	URL string `json:"url,omitempty"`
+	// CreatedAt is when the change was planned.
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// PredicateType returns PredicateChange.
+func (Change) PredicateType() string { return PredicateChange }
+
+// Validate checks the ID, title, author, owner, risk and time.
+func (c Change) Validate() error {
+	p := &problems{typ: PredicateChange}
+	p.required("id", c.ID)
+	p.required("title", c.Title)
+	p.required("author", c.Author)
+	p.required("owner", c.Owner)
+	p.oneOf("risk", c.Risk, "low", "medium", "high", "critical")
+	p.time("createdAt", c.CreatedAt)
+	return p.err()
+}
+
+// Violation is one failed rule of a policy decision.
+type Violation struct {
+	// Control is the ID of the control the rule checks.
+	Control string `json:"control"`
+	// Message says what failed.
+	Message string `json:"msg"`
+	// Enforcement is "mandatory" or "advisory".
+	Enforcement string `json:"enforcement"`
+}
+
+// PolicyDecision records a policy gate's decision, so that the decision
+// itself is evidence.
+type PolicyDecision struct {
+	// Stage is the gated stage.
+	Stage string `json:"stage"`
+	// Query is the Rego query evaluated.
+	Query string `json:"query"`
+	// PolicyDigest and InputDigest ("sha256:<hex>") pin what was
+	// evaluated.
+	PolicyDigest string `json:"policyDigest"`
+	InputDigest  string `json:"inputDigest"`
+	// Result is "allow", "warn" or "deny".
+	Result string `json:"result"`
+	// Violations lists the failed rules, mandatory and advisory.
+	Violations []Violation `json:"violations,omitempty"`
+	// Exceptions lists the IDs of the exceptions that applied.
+	Exceptions []string `json:"exceptions,omitempty"`
+	// DecidedAt is when the policy was evaluated.
+	DecidedAt time.Time `json:"decidedAt"`
+}
+
+// PredicateType returns PredicatePolicyDecision.
+func (PolicyDecision) PredicateType() string { return PredicatePolicyDecision }
+
+// Validate checks the stage, query, digests, result, violations and time.
+func (d PolicyDecision) Validate() error {
+	p := &problems{typ: PredicatePolicyDecision}
+	p.stage("stage", d.Stage)
+	p.required("stage", d.Stage)
+	p.required("query", d.Query)
+	p.digest("policyDigest", d.PolicyDigest)
+	p.digest("inputDigest", d.InputDigest)
+	p.oneOf("result", d.Result, "allow", "warn", "deny")
+	for i, v := range d.Violations {
+		f := fmt.Sprintf("violations[%d]", i)
+		p.required(f+".control", v.Control)
+		p.required(f+".msg", v.Message)
+		p.oneOf(f+".enforcement", v.Enforcement, "mandatory", "advisory")
+	}
+	p.time("decidedAt", d.DecidedAt)
+	return p.err()
+}
+
+// ExceptionScope limits an exception to services and environments; an
+// empty list matches any.
+type ExceptionScope struct {
+	Services     []string `json:"services,omitempty"`
+	Environments []string `json:"environments,omitempty"`
+}
+
+// Exception records a granted waiver of one control.
+type Exception struct {
+	// ID identifies the exception.
+	ID string `json:"id"`
+	// Control is the waived control's ID.
+	Control string `json:"control"`
+	// Scope limits where the waiver applies.
+	Scope ExceptionScope `json:"scope"`
+	// Reason says why, and what mitigates the risk.
+	Reason string `json:"reason"`
+	// RequestedBy and ApprovedBy are identities; they must differ.
+	RequestedBy string `json:"requestedBy"`
+	ApprovedBy  string `json:"approvedBy"`
+	// Granted and Expires bound when the waiver applies.
+	Granted time.Time `json:"granted"`
+	Expires time.Time `json:"expires"`
+}
+
+// PredicateType returns PredicateException.
+func (Exception) PredicateType() string { return PredicateException }
+
+// Validate checks the fields, that the approver is not the requester and
+// that the exception expires after it is granted.
+func (e Exception) Validate() error {
+	p := &problems{typ: PredicateException}
+	p.required("id", e.ID)
+	p.required("control", e.Control)
+	p.required("reason", e.Reason)
+	p.required("requestedBy", e.RequestedBy)
+	p.required("approvedBy", e.ApprovedBy)
+	if e.ApprovedBy != "" && e.ApprovedBy == e.RequestedBy {
+		p.add("approvedBy", "approved by its requester %q", e.RequestedBy)
+	}
+	p.time("granted", e.Granted)
+	p.time("expires", e.Expires)
+	if !e.Granted.IsZero() && !e.Expires.After(e.Granted) {
+		p.add("expires", "not after granted")
+	}
+	return p.err()
+}
+
+// Deployment records a deployment of the statement's subjects.
+type Deployment struct {
+	// ID identifies the deployment.
+	ID string `json:"id"`
+	// Service and Environment say what was deployed where.
+	Service     string `json:"service"`
+	Environment string `json:"environment"`
+	// Version is the deployed version.
+	Version string `json:"version"`
+	// Deployer is the identity that deployed.
+	Deployer string `json:"deployer"`
+	// Kind is "normal", "rollback", "hotfix" or "unplanned".
+	Kind string `json:"kind"`
+	// Outcome is "succeeded", "failed" or "rolled_back".
+	Outcome string `json:"outcome"`
+	// Changes lists the IDs of the changes the deployment carries.
+	Changes []string `json:"changes,omitempty"`
+	// Previous is the ID of the deployment this one replaced.
+	Previous string `json:"previous,omitempty"`
+	// StartedAt and FinishedAt bound the deployment.
+	StartedAt  time.Time `json:"startedAt"`
+	FinishedAt time.Time `json:"finishedAt"`
+}
+
+// PredicateType returns PredicateDeployment.
+func (Deployment) PredicateType() string { return PredicateDeployment }
+
+// Validate checks the fields and that the deployment finished after it
+// started.
+func (d Deployment) Validate() error {
+	p := &problems{typ: PredicateDeployment}
+	p.required("id", d.ID)
+	p.required("service", d.Service)
+	p.required("environment", d.Environment)
+	p.required("version", d.Version)
+	p.required("deployer", d.Deployer)
+	p.oneOf("kind", d.Kind, "normal", "rollback", "hotfix", "unplanned")
+	p.oneOf("outcome", d.Outcome, "succeeded", "failed", "rolled_back")
+	p.time("startedAt", d.StartedAt)
+	p.time("finishedAt", d.FinishedAt)
+	if d.FinishedAt.Before(d.StartedAt) {
+		p.add("finishedAt", "before startedAt")
+	}
+	return p.err()
+}
+
+// Incident records a production incident.
+type Incident struct {
+	// ID identifies the incident.
+	ID string `json:"id"`
+	// Service and Environment say where it happened.
+	Service     string `json:"service"`
+	Environment string `json:"environment"`
+	// Severity is "sev1" (worst) to "sev4".
+	Severity string `json:"severity"`
+	// Owner is the team that owns the response.
+	Owner string `json:"owner"`
+	// Summary says what happened.
+	Summary string `json:"summary,omitempty"`
+	// CausedBy is the ID of the deployment that caused it, when known.
+	CausedBy string `json:"causedBy,omitempty"`
+	// DetectedAt is when it was detected; ResolvedAt, zero while open,
+	// when it was resolved.
+	DetectedAt time.Time  `json:"detectedAt"`
+	ResolvedAt *time.Time `json:"resolvedAt,omitempty"`
+}
+
+// PredicateType returns PredicateIncident.
+func (Incident) PredicateType() string { return PredicateIncident }
+
+// Validate checks the fields and that a resolution follows detection.
+func (in Incident) Validate() error {
+	p := &problems{typ: PredicateIncident}
+	p.required("id", in.ID)
+	p.required("service", in.Service)
+	p.required("environment", in.Environment)
+	p.oneOf("severity", in.Severity, "sev1", "sev2", "sev3", "sev4")
+	p.required("owner", in.Owner)
+	p.time("detectedAt", in.DetectedAt)
+	if in.ResolvedAt != nil && in.ResolvedAt.Before(in.DetectedAt) {
+		p.add("resolvedAt", "before detectedAt")
+	}
+	return p.err()
+}
+
+// stage records a problem if a non-empty value is not a pipeline stage.
+func (p *problems) stage(field, value string) {
+	if value != "" {
+		p.oneOf(field, value, "plan", "build", "test", "release", "operate")
+	}
+}
+
+// time records a problem if t is unset.
+func (p *problems) time(field string, t time.Time) {
+	if t.IsZero() {
+		p.add(field, "required")
+	}
+}
+
+// digest records a problem if value is not "sha256:<hex>" or
+// "sha512:<hex>".
+func (p *problems) digest(field, value string) {
+	if _, err := supplychain.ParseDigest(value); err != nil {
+		p.add(field, "%v", err)
+	}
+}
+
+//go:embed schemas/*.json
+var schemas embed.FS
+
+// Schema returns the JSON schema (draft 2020-12) of one of paved's own
+// predicate types, and false for any other type.
+func Schema(predicateType string) ([]byte, bool) {
+	name, ok := strings.CutPrefix(predicateType, "https://paved.dev/attestation/")
+	if !ok {
+		return nil, false
+	}
+	name, ok = strings.CutSuffix(name, "/v1")
+	if !ok || strings.Contains(name, "/") {
+		return nil, false
+	}
+	b, err := schemas.ReadFile("schemas/" + name + ".json")
+	return b, err == nil
+}
