@@ -116,7 +116,9 @@ func (p protoPredicate[M]) check(typ string, checks func(*problems)) error {
 }
 
 // Provenance is a SLSA provenance v1 predicate.
-type Provenance struct{ protoPredicate[*slsa.Provenance] }
+type Provenance struct {
+	protoPredicate[*slsa.Provenance]
+}
 
 // NewProvenance wraps a SLSA provenance v1 message.
 func NewProvenance(m *slsa.Provenance) Provenance {
@@ -169,7 +171,9 @@ func (p TestResult) Validate() error {
 }
 
 // Vulns is an in-toto vulns v0.2 predicate: a scanner's findings.
-type Vulns struct{ protoPredicate[*vulnsv02.Vulns] }
+type Vulns struct {
+	protoPredicate[*vulnsv02.Vulns]
+}
 
 // NewVulns wraps a vulns message.
 func NewVulns(m *vulnsv02.Vulns) Vulns { return Vulns{protoPredicate[*vulnsv02.Vulns]{m}} }
@@ -217,7 +221,9 @@ func (p Link) Validate() error {
 }
 
 // Release is an in-toto release v0.1 predicate.
-type Release struct{ protoPredicate[*releasev0.Release] }
+type Release struct {
+	protoPredicate[*releasev0.Release]
+}
 
 // NewRelease wraps a release message.
 func NewRelease(m *releasev0.Release) Release { return Release{protoPredicate[*releasev0.Release]{m}} }
