@@ -32,6 +32,7 @@ func Rules() []Rule {
 		{Package: "pipeline/...", Imports: []string{"capability", "evidence", "policy", "pipeline/...", "supplychain/...", "metrics", "internal/yamldoc"}, Modules: []string{"go.yaml.in/yaml/v3"}},
 		{Package: "supplychain"},
 		{Package: "supplychain/attest", Imports: []string{"supplychain"}, Modules: []string{"github.com/in-toto/attestation", "google.golang.org/protobuf"}},
+		{Package: "supplychain/attest/attesttest", Imports: []string{"supplychain", "supplychain/attest"}, Modules: []string{"github.com/in-toto/attestation", "google.golang.org/protobuf"}},
 		{Package: "supplychain/sign", Imports: []string{"supplychain", "supplychain/attest", "internal/yamldoc"}, Modules: []string{"github.com/secure-systems-lab/go-securesystemslib", "go.yaml.in/yaml/v3"}},
 		{Package: "supplychain/sign/sigstore", Imports: []string{"supplychain", "supplychain/attest", "supplychain/sign"}, Modules: []string{"github.com/sigstore/sigstore-go", "github.com/sigstore/sigstore", "github.com/sigstore/protobuf-specs", "github.com/secure-systems-lab/go-securesystemslib"}},
 		{Package: "supplychain/layout", Imports: []string{"supplychain", "supplychain/sign"}, Modules: []string{"github.com/in-toto/in-toto-golang", "github.com/secure-systems-lab/go-securesystemslib"}},

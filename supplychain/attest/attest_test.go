@@ -14,77 +14,20 @@ import (
 	testresult "github.com/in-toto/attestation/go/predicates/test_result/v0"
 	vsav1 "github.com/in-toto/attestation/go/predicates/vsa/v1"
 	vulnsv02 "github.com/in-toto/attestation/go/predicates/vulns/v02"
-	ita "github.com/in-toto/attestation/go/v1"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/types/known/structpb"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/paved-dev/paved/supplychain"
 	"github.com/paved-dev/paved/supplychain/attest"
+	"github.com/paved-dev/paved/supplychain/attest/attesttest"
 )
 
 var (
-	when     = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
-	artifact = supplychain.Subject{
-		Name:   "bin/app",
-		Digest: supplychain.DigestSet{"sha256": strings.Repeat("ab", 32)},
-		PURL:   "pkg:golang/example.com/app@v1.2.3",
-	}
-	digestA = "sha256:" + strings.Repeat("0a", 32)
+	when     = attesttest.When
+	artifact = attesttest.Subject()
+	digestA  = "sha256:" + strings.Repeat("0a", 32)
 )
-
-func mustStruct(t testing.TB, m map[string]any) *structpb.Struct {
-	t.Helper()
-	s, err := structpb.NewStruct(m)
-	require.NoError(t, err)
-	return s
-}
-
-// predicates returns one valid predicate of every type paved builds, and a
-// fresh zero value to decode each into.
-func predicates(t testing.TB) []struct {
-	valid attest.Predicate
-	into  attest.Predicate
-} {
-	resolved := &ita.ResourceDescriptor{Uri: "git+https://example.com/app", Digest: map[string]string{"gitCommit": strings.Repeat("1", 40)}}
-	return []struct {
-		valid attest.Predicate
-		into  attest.Predicate
-	}{
-		{attest.NewProvenance(&slsa.Provenance{
-			BuildDefinition: &slsa.BuildDefinition{
-				BuildType:            "https://paved.dev/build/go/v1",
-				ExternalParameters:   mustStruct(t, map[string]any{"ref": "refs/heads/main"}),
-				ResolvedDependencies: []*ita.ResourceDescriptor{resolved},
-			},
-			RunDetails: &slsa.RunDetails{Builder: &slsa.Builder{Id: "https://ci.example.com/runner"}},
-		}), &attest.Provenance{}},
-		{attest.NewTestResult(&testresult.TestResult{Result: "PASSED", PassedTests: []string{"TestA"}}), &attest.TestResult{}},
-		{attest.NewVulns(&vulnsv02.Vulns{Scanner: &vulnsv02.Scanner{Uri: "pkg:golang/golang.org/x/vuln", Result: []*vulnsv02.Result{{Id: "GO-2024-0001"}}}}), &attest.Vulns{}},
-		{attest.NewLink(&linkv0.Link{Name: "build", Command: []string{"go", "build"}, Materials: []*ita.ResourceDescriptor{resolved}}), &attest.Link{}},
-		{attest.NewRelease(&releasev0.Release{Purl: "pkg:golang/example.com/app@v1.2.3", ReleaseId: new("v1.2.3")}), &attest.Release{}},
-		{attest.NewVSA(&vsav1.VerificationSummary{
-			Verifier:           &vsav1.VerificationSummary_Verifier{Id: "https://paved.dev/verifier"},
-			TimeVerified:       timestamppb.New(when),
-			ResourceUri:        "pkg:golang/example.com/app@v1.2.3",
-			Policy:             &vsav1.VerificationSummary_Policy{Uri: "https://example.com/policy"},
-			VerificationResult: "PASSED",
-			VerifiedLevels:     []string{"SLSA_BUILD_LEVEL_2"},
-		}), &attest.VSA{}},
-		{attest.Approval{Approver: "rm@example.com", Decision: "approved", ChangeID: "PR-42", Stage: "release", DecidedAt: when}, &attest.Approval{}},
-		{attest.Change{ID: "PR-42", Title: "Add cache", Author: "dev@example.com", Owner: "payments", Risk: "medium", Services: []string{"api"}, CreatedAt: when}, &attest.Change{}},
-		{attest.PolicyDecision{Stage: "build", Query: "data.paved.build", PolicyDigest: digestA, InputDigest: digestA, Result: "warn",
-			Violations: []attest.Violation{{Control: "DSO-BLD-03", Message: "unpinned", Enforcement: "advisory"}}, DecidedAt: when}, &attest.PolicyDecision{}},
-		{attest.Exception{ID: "EX-1", Control: "DSO-BLD-05", Scope: attest.ExceptionScope{Services: []string{"api"}}, Reason: "upstream fix pending",
-			RequestedBy: "dev@example.com", ApprovedBy: "sec@example.com", Granted: when, Expires: when.Add(72 * time.Hour)}, &attest.Exception{}},
-		{attest.Deployment{ID: "D-7", Service: "api", Environment: "prod", Version: "v1.2.3", Deployer: "bot@example.com", Kind: "normal",
-			Outcome: "succeeded", StartedAt: when, FinishedAt: when.Add(time.Minute)}, &attest.Deployment{}},
-		{attest.Incident{ID: "INC-9", Service: "api", Environment: "prod", Severity: "sev2", Owner: "sre", CausedBy: "D-7", DetectedAt: when}, &attest.Incident{}},
-		{attest.Generic{Type: "https://example.com/custom/v1", JSON: json.RawMessage(`{"score":7,"tags":["a"]}`)}, &attest.Generic{}},
-	}
-}
 
 // equalPredicate compares two predicates, protobuf messages by proto.Equal.
 func equalPredicate(t *testing.T, want, got attest.Predicate) {
@@ -112,7 +55,8 @@ func equalPredicate(t *testing.T, want, got attest.Predicate) {
 }
 
 func TestRoundTripEveryPredicate(t *testing.T) {
-	for _, tt := range predicates(t) {
+	for _, p := range attesttest.Samples() {
+		tt := struct{ valid, into attest.Predicate }{p, reflect.New(reflect.TypeOf(p)).Interface().(attest.Predicate)}
 		t.Run(tt.valid.PredicateType(), func(t *testing.T) {
 			st, err := attest.Build(tt.valid, artifact)
 			require.NoError(t, err)

@@ -6,13 +6,14 @@ import (
 	"testing"
 
 	"github.com/paved-dev/paved/supplychain/attest"
+	"github.com/paved-dev/paved/supplychain/attest/attesttest"
 )
 
 // FuzzParse: Parse never panics; what it accepts keeps its exact bytes,
 // has subjects and a predicate type, and parses again to the same.
 func FuzzParse(f *testing.F) {
-	for _, tt := range predicates(f) {
-		st, err := attest.Build(tt.valid, artifact)
+	for _, p := range attesttest.Samples() {
+		st, err := attest.Build(p, artifact)
 		if err != nil {
 			f.Fatal(err)
 		}
