@@ -16,6 +16,7 @@ import (
 	vulnsv02 "github.com/in-toto/attestation/go/predicates/vulns/v02"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/paved-dev/paved/supplychain"
@@ -156,6 +157,8 @@ func TestParseRejects(t *testing.T) {
 		"duplicate field":    strings.Replace(good, `"predicateType":`, `"predicateType":"x","predicateType":`, 1),
 		"predicate not map":  strings.Replace(good, `"predicate":{`, `"predicate":[{`, 1) + "]",
 		"trailing garbage":   good + "{}",
+		"nested duplicate":   strings.Replace(good, `"purl":`, `"purl":"x","purl":`, 1),
+		"invalid UTF-8":      strings.Replace(good, `"bin/app"`, "\"bin/\xffapp\"", 1),
 		"string as subjects": `{"_type":"https://in-toto.io/Statement/v1","subject":"a","predicateType":"x","predicate":{}}`,
 	}
 	for name, doc := range tests {
@@ -175,9 +178,7 @@ func TestParseKeepsExactBytesAndIgnoresUnknownFields(t *testing.T) {
 	st, err := attest.Parse([]byte(doc))
 	require.NoError(t, err)
 	assert.Equal(t, doc, string(st.Bytes()))
-	body, err := st.PredicateJSON()
-	require.NoError(t, err)
-	assert.JSONEq(t, `{"k":"v"}`, string(body))
+	assert.Equal(t, `{"k": "v"}`, string(st.PredicateJSON()), "the predicate's exact bytes")
 
 	var g attest.Generic
 	require.NoError(t, st.Decode(&g))
@@ -185,6 +186,28 @@ func TestParseKeepsExactBytesAndIgnoresUnknownFields(t *testing.T) {
 
 	var a attest.Approval
 	assert.ErrorIs(t, st.Decode(&a), attest.ErrPredicateType)
+}
+
+// TestInteropWithTheInTotoLibrary: protojson reads what Build writes into
+// the in-toto protobuf, and Parse reads what protojson writes.
+func TestInteropWithTheInTotoLibrary(t *testing.T) {
+	for _, p := range attesttest.Samples() {
+		st, err := attest.Build(p, artifact)
+		require.NoError(t, err)
+		pb, err := st.Proto()
+		require.NoError(t, err)
+		require.NoError(t, pb.Validate())
+		assert.Equal(t, p.PredicateType(), pb.GetPredicateType())
+		assert.Equal(t, artifact.Digest["sha256"], pb.GetSubject()[0].GetDigest()["sha256"])
+		assert.Equal(t, artifact.PURL, pb.GetSubject()[0].GetAnnotations().GetFields()["purl"].GetStringValue())
+
+		enc, err := protojson.Marshal(pb)
+		require.NoError(t, err)
+		back, err := attest.Parse(enc)
+		require.NoError(t, err)
+		assert.Equal(t, st.Subjects(), back.Subjects())
+		assert.JSONEq(t, string(st.PredicateJSON()), string(back.PredicateJSON()))
+	}
 }
 
 func TestDecodeRejectsUnknownFieldsInPavedPredicates(t *testing.T) {

@@ -328,10 +328,18 @@ func (t *Trust) allowed(predicateType, stage string, at time.Time, signed []*Tru
 	return nil, reject(ErrPredicateNotAllowed, "no signer may sign %q at stage %q", predicateType, stage)
 }
 
-// decodeBase64 decodes standard or URL-safe base64, padded or not, as the
-// DSSE specification allows.
+// base64Encodings are the encodings DSSE allows (standard or URL-safe,
+// padded or not), strict so that every byte string has one encoding and a
+// changed character never decodes to the same bytes.
+var base64Encodings = []*base64.Encoding{
+	base64.StdEncoding.Strict(), base64.URLEncoding.Strict(),
+	base64.RawStdEncoding.Strict(), base64.RawURLEncoding.Strict(),
+}
+
+// decodeBase64 decodes s in the first encoding of base64Encodings that
+// accepts it.
 func decodeBase64(s string) ([]byte, error) {
-	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
+	for _, enc := range base64Encodings {
 		if b, err := enc.DecodeString(s); err == nil {
 			return b, nil
 		}
