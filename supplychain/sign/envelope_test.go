@@ -292,5 +292,7 @@ func TestVerifyHonoursContext(t *testing.T) {
 // paved's Sign would refuse to.
 type dsseAdapter struct{ s *sign.Signer }
 
-func (d dsseAdapter) Sign(ctx context.Context, data []byte) ([]byte, error) { return d.s.Sign(ctx, data) }
-func (d dsseAdapter) KeyID() (string, error)                                { return d.s.KeyID(), nil }
+func (d dsseAdapter) Sign(ctx context.Context, data []byte) ([]byte, error) {
+	return d.s.Sign(ctx, data)
+}
+func (d dsseAdapter) KeyID() (string, error) { return d.s.KeyID(), nil }
