@@ -53,7 +53,7 @@ type Digest struct {
 func ParseDigest(s string) (Digest, error) {
 	alg, h, ok := strings.Cut(s, ":")
 	if !ok {
-		return Digest{}, fmt.Errorf("%w: %q has no algorithm prefix such as sha256:", ErrInvalidDigest, s)
+		return Digest{}, fmt.Errorf("%w: %q has no algorithm prefix (such as \"sha256:\")", ErrInvalidDigest, s)
 	}
 	d := Digest{Algorithm: alg, Hex: h}
 	if err := d.Validate(); err != nil {
