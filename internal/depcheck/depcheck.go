@@ -34,7 +34,7 @@ func Rules() []Rule {
 		{Package: "supplychain/attest", Imports: []string{"supplychain"}, Modules: []string{"github.com/in-toto/attestation", "google.golang.org/protobuf"}},
 		{Package: "supplychain/attest/attesttest", Imports: []string{"supplychain", "supplychain/attest"}, Modules: []string{"github.com/in-toto/attestation", "google.golang.org/protobuf"}},
 		{Package: "supplychain/sign", Imports: []string{"supplychain", "supplychain/attest", "internal/yamldoc"}, Modules: []string{"github.com/secure-systems-lab/go-securesystemslib", "go.yaml.in/yaml/v3"}},
-		{Package: "supplychain/sign/sigstore", Imports: []string{"supplychain", "supplychain/attest", "supplychain/sign"}, Modules: []string{"github.com/sigstore/sigstore-go", "github.com/sigstore/sigstore", "github.com/sigstore/protobuf-specs", "github.com/secure-systems-lab/go-securesystemslib"}},
+		{Package: "supplychain/sign/sigstore", Imports: []string{"supplychain", "supplychain/attest", "supplychain/sign"}, Modules: []string{"github.com/sigstore/sigstore-go", "github.com/sigstore/sigstore", "github.com/sigstore/protobuf-specs", "github.com/secure-systems-lab/go-securesystemslib", "github.com/theupdateframework/go-tuf/v2"}},
 		{Package: "supplychain/layout", Imports: []string{"supplychain", "supplychain/sign"}, Modules: []string{"github.com/in-toto/in-toto-golang", "github.com/secure-systems-lab/go-securesystemslib"}},
 		{Package: "supplychain/sbom", Imports: []string{"supplychain", "supplychain/attest"}, Modules: []string{"github.com/CycloneDX/cyclonedx-go", "github.com/spdx/tools-golang", "github.com/santhosh-tekuri/jsonschema/v6"}},
 		{Package: "supplychain/vuln", Imports: []string{"supplychain", "supplychain/attest", "supplychain/sbom"}, Modules: []string{"github.com/openvex/go-vex"}},
