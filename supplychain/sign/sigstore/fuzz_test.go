@@ -10,10 +10,9 @@ import (
 	"github.com/paved-dev/paved/supplychain/sign/sigstore"
 )
 
-// The seed corpora in testdata/fuzz are the bundles and trusted roots that
-// sigstore-go v1.3.0 ships in pkg/testing/data (Apache-2.0), as found in
-// the wild: public-good npm provenance, a private deployment's message
-// signature, a key-signed bundle and a bundle with two DSSE signatures.
+// The seed corpora in testdata/fuzz were made with sigstore-go's virtual
+// sigstore (pkg/testing/ca) and packBundle: DSSE and message-signature
+// bundles at v0.1 and v0.3, and the virtual sigstore's trusted root.
 
 // FuzzParseBundle checks that no input makes ParseBundle, or verifying
 // what it accepts, panic, and that an accepted bundle survives a round
