@@ -44,7 +44,7 @@ func (s *scanner) fail(msg string) error { return &syntaxError{offset: s.i, msg:
 // scanTopLevel checks data and returns the members of its top-level
 // object.
 func scanTopLevel(data []byte) ([]member, error) {
-	s := &scanner{data: data}
+	s := &scanner{data: data, names: make([][]byte, 0, 32)}
 	s.space()
 	if s.i >= len(s.data) || s.data[s.i] != '{' {
 		return nil, s.fail("a statement is a JSON object")
@@ -111,7 +111,6 @@ func (s *scanner) object(depth int, record bool) error {
 	start := s.i
 	s.i++ // '{'
 	base := len(s.names)
-	defer func() { s.names = s.names[:base] }()
 	s.space()
 	if s.i < len(s.data) && s.data[s.i] == '}' {
 		s.i++
@@ -149,7 +148,9 @@ func (s *scanner) object(depth int, record bool) error {
 			s.i++
 		case '}':
 			s.i++
-			if dup := duplicate(s.names[base:]); dup != nil {
+			dup := duplicate(s.names[base:])
+			s.names = s.names[:base]
+			if dup != nil {
 				s.i = start
 				return s.fail(fmt.Sprintf("duplicate name %q", dup))
 			}
@@ -196,6 +197,10 @@ func (s *scanner) str() ([]byte, error) {
 	escaped := false
 	for s.i < len(s.data) {
 		c := s.data[s.i]
+		if plain[c] {
+			s.i++
+			continue
+		}
 		switch {
 		case c == '"':
 			s.i++
@@ -225,8 +230,6 @@ func (s *scanner) str() ([]byte, error) {
 			}
 		case c < 0x20:
 			return nil, s.fail("control character in string")
-		case c < utf8.RuneSelf:
-			s.i++
 		default:
 			r, size := utf8.DecodeRune(s.data[s.i:])
 			if r == utf8.RuneError && size == 1 {
@@ -237,6 +240,15 @@ func (s *scanner) str() ([]byte, error) {
 	}
 	return nil, s.fail("unterminated string")
 }
+
+// plain marks the bytes a string may hold as they are: ASCII other than
+// control characters, '"' and '\\'.
+var plain = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 func isHex4(b []byte) bool {
 	for _, c := range b {
