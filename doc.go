@@ -39,16 +39,19 @@
 //   - capability: the governance model: Map, Area, Capability, Control,
 //     Owner, Enforcement, Exception, Backlog; strict YAML and JSON loading;
 //     the built-in map and framework catalogs.
-//   - pipeline: stages, steps, the runner and its policy gates.
-//   - supplychain and its subpackages attest, sign, sbom, vuln and ledger:
-//     statements, signatures, SBOMs, vulnerabilities and shipped versions.
-//   - policy: an embedded OPA engine for guardrails and exceptions.
-//   - evidence: the evidence store, its Merkle log and proofs; backends in
-//     evidence/sqlite and evidence/postgres.
-//   - metrics: DORA metrics from delivery events.
+//   - supplychain: Subject and digests shared by the supply-chain packages.
+//   - supplychain/attest: in-toto Statement v1 with typed predicates (SLSA
+//     provenance, test results, vulnerabilities, links, releases, VSAs and
+//     paved's own approval, change, policy decision, exception, deployment
+//     and incident records).
+//   - supplychain/sign: DSSE signing and offline verification under a trust
+//     policy; supplychain/sign/sigstore: sigstore bundles, verified offline
+//     against a trusted root or keys.
+//   - supplychain/layout: classic in-toto layouts and links.
+//   - pipeline, policy, evidence and metrics (the stages and gates, the
+//     embedded OPA engine, the evidence store, DORA) arrive as the project
+//     grows, placed as ../shared/DESIGN.md draws them.
 //   - examples: runnable programs, starting with examples/quickstart.
 //
 // Each package documents whether its types are safe for concurrent use.
-// Packages that are not yet in the module arrive as the project grows; the
-// capability package is the foundation the others build on.
 package paved

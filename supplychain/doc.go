@@ -4,8 +4,9 @@
 // digests written as "sha256:<hex>".
 //
 // Subpackages do the work: attest builds and parses in-toto statements,
-// sign signs and verifies DSSE envelopes under a trust policy, and
-// sign/sigstore verifies and produces sigstore bundles.
+// sign signs and verifies DSSE envelopes under a trust policy,
+// sign/sigstore verifies and produces sigstore bundles, and layout verifies
+// classic in-toto layouts.
 //
 // The package has no state; its functions are safe for concurrent use.
 package supplychain
