@@ -10,7 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/paved-dev/paved/supplychain/layout"
 )
 
 var update = flag.Bool("update", false, "regenerate testdata/demo and the FuzzParse seed corpus")
@@ -18,14 +21,32 @@ var update = flag.Bool("update", false, "regenerate testdata/demo and the FuzzPa
 // demoExpires is when the demo layout in testdata/demo expires.
 var demoExpires = time.Date(2035, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// TestGenerateFixtures regenerates, with -update, the supply chain the
+// TestDemoFixtures checks the committed fixtures: the supply chain the
 // example verifies (testdata/demo: the owner's public key, the signed
-// layout and the two links, made with new keys by in-toto-golang) and the
-// seed corpus of FuzzParse.
-func TestGenerateFixtures(t *testing.T) {
-	if !*update {
-		t.Skip("run with -update to regenerate testdata")
+// layout and the two links) parses with the expected steps and expiry, and
+// the FuzzParse seed corpus is there. With -update it first regenerates
+// them, with new keys, through in-toto-golang.
+func TestDemoFixtures(t *testing.T) {
+	if *update {
+		regenerateFixtures(t)
 	}
+	l, err := layout.ReadFile(filepath.Join("testdata", "demo", "root.layout"))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"build", "package"}, l.Steps())
+	assert.True(t, demoExpires.Equal(l.Expires()))
+	keys, err := layout.ReadPublicKeysFile(filepath.Join("testdata", "demo", "owner.pub"))
+	require.NoError(t, err)
+	assert.Len(t, keys, 1)
+	links, err := filepath.Glob(filepath.Join("testdata", "demo", "*.link"))
+	require.NoError(t, err)
+	assert.Len(t, links, 2)
+	seeds, err := filepath.Glob(filepath.Join("testdata", "fuzz", "FuzzParse", "*"))
+	require.NoError(t, err)
+	assert.Len(t, seeds, 5)
+}
+
+// regenerateFixtures rewrites testdata/demo and the FuzzParse seed corpus.
+func regenerateFixtures(t *testing.T) {
 	c := newChain(t)
 	c.expires = demoExpires
 	c.buildAndPackage()
