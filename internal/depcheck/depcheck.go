@@ -43,7 +43,7 @@ func Rules() []Rule {
 		{Package: "evidence", Imports: []string{"supplychain", "supplychain/attest", "supplychain/sign"}, Modules: []string{"github.com/transparency-dev/merkle", "golang.org/x/mod"}},
 		{Package: "evidence/sqlite", Imports: []string{"evidence"}, Modules: []string{"modernc.org/sqlite"}},
 		{Package: "evidence/postgres", Imports: []string{"evidence"}, Modules: []string{"github.com/jackc/pgx/v5"}},
-		{Package: "evidence/evidencetest", Imports: []string{"evidence", "supplychain", "supplychain/attest", "supplychain/sign"}},
+		{Package: "evidence/evidencetest", Imports: []string{"evidence", "supplychain", "supplychain/attest", "supplychain/sign"}, Modules: []string{"golang.org/x/mod"}},
 		{Package: "metrics"},
 		{Package: "metrics/...", Imports: []string{"metrics", "evidence", "supplychain/ledger", "supplychain/attest"}},
 		{Package: "examples/...", Imports: []string{"...", "!examples/..."}, Modules: []string{"*"}},
