@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -587,6 +588,11 @@ func TestLeastPrivilege(t *testing.T) {
 	require.NoError(t, db.QueryRow(ctx, "SELECT current_schema()").Scan(&schema))
 	role := schema + "_app"
 	if _, err := db.Exec(ctx, "CREATE ROLE "+role+" LOGIN"); err != nil {
+		// A developer's own server may deny CREATE ROLE; the server .ci/run
+		// starts is a superuser's, so in CI this fails instead.
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("cannot create a role on the CI server: %v", err)
+		}
 		t.Skipf("cannot create a role on this server: %v", err)
 	}
 	t.Cleanup(func() {

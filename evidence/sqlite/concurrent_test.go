@@ -129,9 +129,6 @@ func TestTwoProcesses(t *testing.T) {
 		appendAsChild(t, path, os.Getenv(childName), os.Getenv(childGo))
 		return
 	}
-	if testing.Short() {
-		t.Skip("starts processes")
-	}
 	dir := t.TempDir()
 	path := filepath.Join(dir, "evidence.db")
 	goFile := filepath.Join(dir, "go")
