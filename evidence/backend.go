@@ -61,3 +61,30 @@ type Backend interface {
 	// Close releases the backend's resources.
 	Close(ctx context.Context) error
 }
+
+// BackendError reports a failed backend operation: "backend: op subject:
+// cause". Backends return it (evidence/sqlite and evidence/postgres under
+// the name Error); it unwraps to the cause, so errors.Is finds ErrNotFound,
+// ErrClosed and ErrInvalidEntry through it.
+type BackendError struct {
+	// Backend names the backend, such as "sqlite".
+	Backend string
+	// Op is the operation, such as "append" or "get".
+	Op string
+	// Subject names what the operation was about (a path, a record ID),
+	// when there is one.
+	Subject string
+	// Err is the cause.
+	Err error
+}
+
+// Error formats the error as "backend: op subject: cause".
+func (e *BackendError) Error() string {
+	if e.Subject == "" {
+		return e.Backend + ": " + e.Op + ": " + e.Err.Error()
+	}
+	return e.Backend + ": " + e.Op + " " + e.Subject + ": " + e.Err.Error()
+}
+
+// Unwrap returns the cause.
+func (e *BackendError) Unwrap() error { return e.Err }

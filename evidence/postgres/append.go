@@ -48,7 +48,7 @@ func (b *Backend) Append(ctx context.Context, records []evidence.Record, grow ev
 		return nil, nil
 	}
 	if grow == nil {
-		return nil, &Error{Op: op, Err: errors.New("nil GrowFunc")}
+		return nil, &Error{Backend: "postgres", Op: op, Err: errors.New("nil GrowFunc")}
 	}
 	rows := make([]recordRow, len(records))
 	var errs []error
@@ -60,7 +60,7 @@ func (b *Backend) Append(ctx context.Context, records []evidence.Record, grow ev
 		rows[i] = row
 	}
 	if err := errors.Join(errs...); err != nil {
-		return nil, &Error{Op: op, Err: err}
+		return nil, &Error{Backend: "postgres", Op: op, Err: err}
 	}
 
 	conn, err := b.pool.Acquire(ctx)
@@ -131,7 +131,7 @@ func (b *Backend) Append(ctx context.Context, records []evidence.Record, grow ev
 			continue
 		}
 		if uint64(size)+uint64(len(fresh)) >= math.MaxInt64 {
-			return nil, &Error{Op: op, Err: errors.New("the log is full")}
+			return nil, &Error{Backend: "postgres", Op: op, Err: errors.New("the log is full")}
 		}
 		r.Index = uint64(size) + uint64(len(fresh))
 		first[r.ID] = i
@@ -177,7 +177,7 @@ func (b *Backend) Append(ctx context.Context, records []evidence.Record, grow ev
 	// Round trip 2: everything in, and commit.
 	batch = &pgx.Batch{}
 	if err := queueInserts(batch, freshRows, nodes); err != nil {
-		return nil, &Error{Op: op, Err: err}
+		return nil, &Error{Backend: "postgres", Op: op, Err: err}
 	}
 	batch.Queue(`UPDATE log_state SET size = $1`, size+int64(len(fresh)))
 	batch.Queue(`COMMIT`).Exec(func(tag pgconn.CommandTag) error {

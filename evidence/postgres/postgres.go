@@ -37,31 +37,10 @@ var (
 	ErrInvalidOption = errors.New("postgres: invalid option")
 )
 
-// Error reports a failed operation: "postgres: op subject: cause". It
-// unwraps to the cause, so errors.Is finds evidence.ErrNotFound,
-// evidence.ErrClosed, evidence.ErrInvalidEntry, this package's sentinels
-// and the driver's errors (such as *pgconn.PgError) through it.
-type Error struct {
-	// Op is the operation: "open", "append", "get", "query", "scan",
-	// "size", "nodes", "add checkpoint", "checkpoints" or "close".
-	Op string
-	// Subject names what the operation was about (a database, a record
-	// ID), when there is one.
-	Subject string
-	// Err is the cause.
-	Err error
-}
-
-// Error formats the error as "postgres: op subject: cause".
-func (e *Error) Error() string {
-	if e.Subject == "" {
-		return "postgres: " + e.Op + ": " + e.Err.Error()
-	}
-	return "postgres: " + e.Op + " " + e.Subject + ": " + e.Err.Error()
-}
-
-// Unwrap returns the cause.
-func (e *Error) Unwrap() error { return e.Err }
+// Error reports a failed operation: "postgres: op subject: cause". It unwraps
+// to the cause, so errors.Is finds evidence.ErrNotFound, evidence.ErrClosed,
+// evidence.ErrInvalidEntry and this package's sentinels through it.
+type Error = evidence.BackendError
 
 // Backend is an evidence.Backend over a PostgreSQL database. It is safe for
 // concurrent use by multiple goroutines and by several processes; see the
@@ -142,16 +121,16 @@ func Open(ctx context.Context, connString string, opts ...Option) (*Backend, err
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		return nil, &Error{Op: "open", Subject: subject, Err: err}
+		return nil, &Error{Backend: "postgres", Op: "open", Subject: subject, Err: err}
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, poolCfg)
 	if err != nil {
-		return nil, &Error{Op: "open", Subject: subject, Err: err}
+		return nil, &Error{Backend: "postgres", Op: "open", Subject: subject, Err: err}
 	}
 	b := &Backend{pool: pool, logger: cfg.logger}
 	if err := b.migrate(ctx); err != nil {
 		pool.Close()
-		return nil, &Error{Op: "open", Subject: subject, Err: err}
+		return nil, &Error{Backend: "postgres", Op: "open", Subject: subject, Err: err}
 	}
 	return b, nil
 }
@@ -169,7 +148,7 @@ func target(c *pgxpool.Config) string {
 // calls return an error wrapping evidence.ErrClosed.
 func (b *Backend) Close(ctx context.Context) error {
 	if b.closed.Swap(true) {
-		return &Error{Op: "close", Err: evidence.ErrClosed}
+		return &Error{Backend: "postgres", Op: "close", Err: evidence.ErrClosed}
 	}
 	done := make(chan struct{})
 	go func() {
@@ -181,7 +160,7 @@ func (b *Backend) Close(ctx context.Context) error {
 		b.logger.LogAttrs(ctx, slog.LevelDebug, "postgres: closed")
 		return nil
 	case <-ctx.Done():
-		return &Error{Op: "close", Err: ctx.Err()}
+		return &Error{Backend: "postgres", Op: "close", Err: ctx.Err()}
 	}
 }
 
@@ -205,13 +184,13 @@ func (b *Backend) fail(op string, err error) *Error {
 	if b.closed.Load() && !errors.Is(err, evidence.ErrClosed) {
 		err = fmt.Errorf("%w: %w", evidence.ErrClosed, err)
 	}
-	return &Error{Op: op, Err: err}
+	return &Error{Backend: "postgres", Op: op, Err: err}
 }
 
 // checkOpen returns the error of op on a closed backend, or nil.
 func (b *Backend) checkOpen(op string) error {
 	if b.closed.Load() {
-		return &Error{Op: op, Err: evidence.ErrClosed}
+		return &Error{Backend: "postgres", Op: op, Err: evidence.ErrClosed}
 	}
 	return nil
 }

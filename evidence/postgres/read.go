@@ -112,7 +112,7 @@ func (b *Backend) Get(ctx context.Context, id string) (evidence.Record, error) {
 	row := b.pool.QueryRow(ctx, `SELECT `+recordColumns+`, e.envelope FROM records r LEFT JOIN blobs e ON e.id = r.id WHERE r.id = $1`, id)
 	r, err := scanRecord(row, true)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return evidence.Record{}, &Error{Op: "get", Subject: id, Err: evidence.ErrNotFound}
+		return evidence.Record{}, &Error{Backend: "postgres", Op: "get", Subject: id, Err: evidence.ErrNotFound}
 	}
 	if err != nil {
 		e := b.fail("get", err)
@@ -317,7 +317,7 @@ func (b *Backend) AddCheckpoint(ctx context.Context, c evidence.Checkpoint) erro
 		return err
 	}
 	if c.Size > math.MaxInt64 {
-		return &Error{Op: op, Err: fmt.Errorf("size %d out of range", c.Size)}
+		return &Error{Backend: "postgres", Op: op, Err: fmt.Errorf("size %d out of range", c.Size)}
 	}
 	if _, err := b.pool.Exec(ctx, `INSERT INTO checkpoints (size, origin, root, note) VALUES ($1, $2, $3, $4) ON CONFLICT (size) DO NOTHING`,
 		int64(c.Size), c.Origin, nonNil(c.Root), nonNil(c.Note)); err != nil {

@@ -97,7 +97,7 @@ func (b *Backend) Append(ctx context.Context, records []evidence.Record, grow ev
 	for i, r := range records {
 		var err error
 		if rows[i], err = encode(r); err != nil {
-			return nil, &Error{Op: "append", Subject: r.ID, Err: err}
+			return nil, &Error{Backend: "sqlite", Op: "append", Subject: r.ID, Err: err}
 		}
 	}
 	out, fresh, err := b.append(ctx, records, rows, grow)
@@ -270,14 +270,14 @@ func readNodes(ctx context.Context, stmt *sql.Stmt, ids []evidence.NodeID) ([][]
 	for i, id := range ids {
 		subject := fmt.Sprintf("%d/%d", id.Level, id.Index)
 		if id.Index > math.MaxInt64 {
-			return nil, &Error{Op: "read node", Subject: subject, Err: evidence.ErrNotFound}
+			return nil, &Error{Backend: "sqlite", Op: "read node", Subject: subject, Err: evidence.ErrNotFound}
 		}
 		err := stmt.QueryRowContext(ctx, int64(id.Level), int64(id.Index)).Scan(&out[i])
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
-			return nil, &Error{Op: "read node", Subject: subject, Err: evidence.ErrNotFound}
+			return nil, &Error{Backend: "sqlite", Op: "read node", Subject: subject, Err: evidence.ErrNotFound}
 		case err != nil:
-			return nil, &Error{Op: "read node", Subject: subject, Err: err}
+			return nil, &Error{Backend: "sqlite", Op: "read node", Subject: subject, Err: err}
 		}
 	}
 	return out, nil

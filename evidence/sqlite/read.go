@@ -264,7 +264,7 @@ func (b *Backend) AddCheckpoint(ctx context.Context, c evidence.Checkpoint) erro
 	}
 	subject := fmt.Sprintf("%d", c.Size)
 	if c.Size > math.MaxInt64 {
-		return &Error{Op: "add checkpoint", Subject: subject, Err: errors.New("size out of range")}
+		return &Error{Backend: "sqlite", Op: "add checkpoint", Subject: subject, Err: errors.New("size out of range")}
 	}
 	if _, err := b.write.ExecContext(ctx, `INSERT OR IGNORE INTO checkpoints (size, origin, root, note) VALUES (?, ?, ?, ?)`,
 		int64(c.Size), c.Origin, nonNil(c.Root), nonNil(c.Note)); err != nil {

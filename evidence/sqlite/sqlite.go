@@ -39,28 +39,7 @@ var (
 // Error reports a failed operation: "sqlite: op subject: cause". It unwraps
 // to the cause, so errors.Is finds evidence.ErrNotFound, evidence.ErrClosed,
 // evidence.ErrInvalidEntry and this package's sentinels through it.
-type Error struct {
-	// Op is the operation: "open", "append", "get", "query", "scan",
-	// "size", "nodes", "read node", "add checkpoint", "checkpoints" or
-	// "close".
-	Op string
-	// Subject names what the operation was about (a path, a record ID, a
-	// node), when there is one.
-	Subject string
-	// Err is the cause.
-	Err error
-}
-
-// Error formats the error as "sqlite: op subject: cause".
-func (e *Error) Error() string {
-	if e.Subject == "" {
-		return "sqlite: " + e.Op + ": " + e.Err.Error()
-	}
-	return "sqlite: " + e.Op + " " + e.Subject + ": " + e.Err.Error()
-}
-
-// Unwrap returns the cause.
-func (e *Error) Unwrap() error { return e.Err }
+type Error = evidence.BackendError
 
 // Option configures Open. Make one with WithLogger or WithBusyTimeout;
 // giving the same option twice is an error.
@@ -151,22 +130,22 @@ func Open(ctx context.Context, path string, opts ...Option) (*Backend, error) {
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		return nil, &Error{Op: "open", Subject: path, Err: err}
+		return nil, &Error{Backend: "sqlite", Op: "open", Subject: path, Err: err}
 	}
 	if path == "" {
-		return nil, &Error{Op: "open", Err: errors.New("empty path")}
+		return nil, &Error{Backend: "sqlite", Op: "open", Err: errors.New("empty path")}
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
-		return nil, &Error{Op: "open", Subject: path, Err: err}
+		return nil, &Error{Backend: "sqlite", Op: "open", Subject: path, Err: err}
 	}
 	if err := create(abs); err != nil {
-		return nil, &Error{Op: "open", Subject: path, Err: err}
+		return nil, &Error{Backend: "sqlite", Op: "open", Subject: path, Err: err}
 	}
 	b := &Backend{path: abs, log: cfg.logger}
 	if err := b.open(ctx, abs, cfg); err != nil {
 		b.closeDBs()
-		return nil, &Error{Op: "open", Subject: path, Err: err}
+		return nil, &Error{Backend: "sqlite", Op: "open", Subject: path, Err: err}
 	}
 	return b, nil
 }
@@ -262,7 +241,7 @@ func (b *Backend) open(ctx context.Context, path string, cfg config) error {
 // first, bounded by ctx.
 func (b *Backend) Close(ctx context.Context) error {
 	if !b.closed.CompareAndSwap(false, true) {
-		return &Error{Op: "close", Err: evidence.ErrClosed}
+		return &Error{Backend: "sqlite", Op: "close", Err: evidence.ErrClosed}
 	}
 	var errs []error
 	if _, err := b.write.ExecContext(ctx, "PRAGMA optimize"); err != nil && ctx.Err() == nil {
@@ -270,7 +249,7 @@ func (b *Backend) Close(ctx context.Context) error {
 	}
 	errs = append(errs, b.closeDBs())
 	if err := errors.Join(errs...); err != nil {
-		return &Error{Op: "close", Subject: b.path, Err: err}
+		return &Error{Backend: "sqlite", Op: "close", Subject: b.path, Err: err}
 	}
 	b.log.DebugContext(ctx, "sqlite: closed evidence database", "path", b.path)
 	return nil
@@ -295,13 +274,13 @@ func (b *Backend) fail(op, subject string, err error) error {
 	if b.closed.Load() && !errors.Is(err, evidence.ErrClosed) {
 		err = evidence.ErrClosed
 	}
-	return &Error{Op: op, Subject: subject, Err: err}
+	return &Error{Backend: "sqlite", Op: op, Subject: subject, Err: err}
 }
 
 // errIfClosed returns the error of op on a closed backend, or nil.
 func (b *Backend) errIfClosed(op string) error {
 	if b.closed.Load() {
-		return &Error{Op: op, Err: evidence.ErrClosed}
+		return &Error{Backend: "sqlite", Op: op, Err: evidence.ErrClosed}
 	}
 	return nil
 }
