@@ -48,9 +48,12 @@
 //     policy; supplychain/sign/sigstore: sigstore bundles, verified offline
 //     against a trusted root or keys.
 //   - supplychain/layout: classic in-toto layouts and links.
-//   - pipeline, policy, evidence and metrics (the stages and gates, the
-//     embedded OPA engine, the evidence store, DORA) arrive as the project
-//     grows, placed as ../shared/DESIGN.md draws them.
+//   - evidence: the tamper-evident evidence log (Merkle tree, signed
+//     checkpoints, proofs, audit); backends in evidence/sqlite and
+//     evidence/postgres, their conformance suite in evidence/evidencetest.
+//   - pipeline, policy and metrics (the stages and gates, the embedded OPA
+//     engine, DORA) arrive as the project grows, placed as
+//     ../shared/DESIGN.md draws them.
 //   - examples: runnable programs, starting with examples/quickstart.
 //
 // Each package documents whether its types are safe for concurrent use.
