@@ -115,7 +115,9 @@ func (s *Store) Audit(ctx context.Context) (*AuditReport, error) {
 			// The tree is rebuilt from the recomputed leaves, so that a
 			// record rewritten together with its leaf hash still changes
 			// the root.
-			_ = rng.Append(leaves[i], nil)
+			if err := rng.Append(leaves[i], nil); err != nil {
+				bad(r.Index, "cannot extend the recomputed tree: %v", err)
+			}
 			checkRoot()
 		}
 		batch = batch[:0]

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -85,4 +86,15 @@ func TestAppendWithoutVerification(t *testing.T) {
 
 	_, err = store.Append(ctx, evidence.Entry{Envelope: []byte(`{"payloadType":"x","payload":"bm90IGpzb24=","signatures":[]}`)})
 	assert.ErrorIs(t, err, evidence.ErrInvalidEntry, "the statement is still parsed and checked")
+}
+
+func TestLeafDataTreatsEmptyAsNil(t *testing.T) {
+	r := evidence.Record{ID: "sha256:" + strings.Repeat("a", 64), PredicateType: "x"}
+	empty := r
+	empty.Labels = map[string]string{}
+	empty.Signers = []sign.Identity{}
+	assert.Equal(t, r.ComputeLeafHash(), empty.ComputeLeafHash())
+	labelled := r
+	labelled.Labels = map[string]string{"k": "v"}
+	assert.NotEqual(t, r.ComputeLeafHash(), labelled.ComputeLeafHash())
 }

@@ -37,10 +37,22 @@ type leafContent struct {
 // predicate type, subjects, stage, labels, signers and recording time. An
 // auditor recomputes it from a record to check the record against the log.
 func (r Record) LeafData() []byte {
-	b, err := json.Marshal(leafContent{
+	c := leafContent{
 		ID: r.ID, EnvelopeSize: r.EnvelopeSize, PredicateType: r.PredicateType, Subjects: r.Subjects,
 		Stage: r.Stage, Labels: r.Labels, Signers: r.Signers, RecordedAt: r.RecordedAt.UnixMicro(),
-	})
+	}
+	// Empty and nil collections are the same record: encode both as null,
+	// whatever a backend hands back.
+	if len(c.Subjects) == 0 {
+		c.Subjects = nil
+	}
+	if len(c.Labels) == 0 {
+		c.Labels = nil
+	}
+	if len(c.Signers) == 0 {
+		c.Signers = nil
+	}
+	b, err := json.Marshal(c)
 	if err != nil {
 		// Only strings, ints and maps of strings: encoding cannot fail.
 		return nil
