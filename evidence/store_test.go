@@ -18,7 +18,7 @@ import (
 	"github.com/paved-dev/paved/supplychain/sign"
 )
 
-func backend(t *testing.T) evidence.Backend {
+func backend(t testing.TB) evidence.Backend {
 	t.Helper()
 	b, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "evidence.db"))
 	require.NoError(t, err)
