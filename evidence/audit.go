@@ -11,6 +11,8 @@ import (
 	"slices"
 
 	"github.com/transparency-dev/merkle/compact"
+
+	"github.com/paved-dev/paved/supplychain/attest"
 )
 
 // AuditError is one problem Audit found, located by record index where it
@@ -44,7 +46,8 @@ type AuditReport struct {
 const auditBatch = 512
 
 // Audit recomputes the whole log from the stored records: each envelope
-// must hash to its record's ID, each record's content to its leaf hash, the
+// must hash to its record's ID (a pruned record has none, and a prune
+// record in the log must list it), each record's content to its leaf hash, the
 // indexes must run without gaps, the recomputed tree must have the stored
 // nodes' root, and every stored checkpoint must be signed by the store's
 // checkpoint key (when it has one) and match the recomputed root at its
@@ -82,6 +85,12 @@ func (s *Store) Audit(ctx context.Context) (*AuditReport, error) {
 		}
 	}
 	checkRoot()
+	// pruned maps the ID of each record without its envelope to its
+	// index; prunable holds the IDs that prune records list. A pruned
+	// record that no prune record lists had its envelope deleted behind
+	// the store's back.
+	pruned := map[string]uint64{}
+	prunable := map[string]bool{}
 	batch := make([]Record, 0, auditBatch)
 	flush := func() {
 		if len(batch) == 0 {
@@ -96,13 +105,26 @@ func (s *Store) Audit(ctx context.Context) (*AuditReport, error) {
 		digestOK := make([]bool, len(batch))
 		parallel(len(batch), func(i int) {
 			r := batch[i]
-			sum := sha256.Sum256(r.Envelope)
-			digestOK[i] = r.ID == "sha256:"+hex.EncodeToString(sum[:])
+			if r.pruned() {
+				digestOK[i] = true
+			} else {
+				sum := sha256.Sum256(r.Envelope)
+				digestOK[i] = r.ID == "sha256:"+hex.EncodeToString(sum[:])
+			}
 			leaves[i] = r.ComputeLeafHash()
 		})
 		for i, r := range batch {
-			if !digestOK[i] {
+			switch {
+			case !digestOK[i]:
 				bad(r.Index, "envelope does not hash to the record's ID %s", r.ID)
+			case r.pruned():
+				pruned[r.ID] = r.Index
+			case r.PredicateType == attest.PredicatePrune:
+				for _, sub := range r.Subjects {
+					if h, ok := sub.Digest["sha256"]; ok {
+						prunable["sha256:"+h] = true
+					}
+				}
 			}
 			switch {
 			case !bytes.Equal(leaves[i], r.LeafHash):
@@ -142,6 +164,16 @@ func (s *Store) Audit(ctx context.Context) (*AuditReport, error) {
 		}
 	}
 	flush()
+	var unlisted []uint64
+	for id, i := range pruned {
+		if !prunable[id] {
+			unlisted = append(unlisted, i)
+		}
+	}
+	slices.Sort(unlisted)
+	for _, i := range unlisted {
+		bad(i, "envelope missing and no prune record lists it")
+	}
 	if next != size {
 		bad(next, "missing: the log has %d records, the store says %d", next, size)
 	}

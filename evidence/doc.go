@@ -17,8 +17,18 @@
 // recomputes everything and reports a deleted, reordered or rewritten
 // record with its index.
 //
+// Retention: [Store.Prune] applies a [Retention] policy (how long records of
+// each predicate type keep their envelopes; legal holds by label). Pruning
+// drops envelopes but keeps records and leaf hashes, so proofs and Audit
+// still verify; each prune is first recorded in the log as a signed
+// statement of paved's prune predicate listing the records it prunes, and
+// Audit reports an envelope missing without one. [Store.Export] writes an
+// evidence pack (records, envelopes, inclusion proofs, a checkpoint) that
+// [VerifyPack] checks offline.
+//
 // Storage is a small [Backend] interface; the media live in subpackages
-// (evidence/sqlite, the embedded default) and must pass the conformance
+// (evidence/sqlite, the embedded default; evidence/postgres, for a store
+// shared by many pipelines) and must pass the conformance
 // suite in evidence/evidencetest.
 //
 // Concurrency: a Store is safe for concurrent use, and several Stores, in

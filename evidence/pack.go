@@ -12,6 +12,7 @@ import (
 	"io"
 	"path"
 	"strings"
+	"time"
 )
 
 // An evidence pack is a tar stream that an auditor verifies offline with
@@ -20,7 +21,8 @@ import (
 //	checkpoint.note              the signed checkpoint the proofs lead to
 //	records/<index>.json         a record (without its envelope) and its
 //	                             inclusion proof at the checkpoint
-//	envelopes/<sha256 hex>.dsse  the record's envelope, exact bytes
+//	envelopes/<sha256 hex>.dsse  the record's envelope, exact bytes (none
+//	                             for a pruned record)
 const (
 	packCheckpoint = "checkpoint.note"
 	packRecords    = "records/"
@@ -78,6 +80,9 @@ func (s *Store) Export(ctx context.Context, w io.Writer, q Query, cp *Checkpoint
 			if err := writeTarFile(tw, fmt.Sprintf("%s%d.json", packRecords, r.Index), body); err != nil {
 				return err
 			}
+			if env == nil {
+				continue // pruned: the record and its proof only
+			}
 			if err := writeTarFile(tw, packEnvelopes+strings.TrimPrefix(r.ID, "sha256:")+".dsse", env); err != nil {
 				return err
 			}
@@ -107,8 +112,9 @@ func writeTarFile(tw *tar.Writer, name string, data []byte) error {
 type VerifiedPack struct {
 	// Checkpoint is the pack's checkpoint, its signature verified.
 	Checkpoint *Checkpoint
-	// Records are the pack's records, each with its envelope, each proven
-	// included in the checkpoint.
+	// Records are the pack's records, each proven included in the
+	// checkpoint, each with its envelope unless the record was pruned
+	// (PrunedAt set).
 	Records []Record
 }
 
@@ -167,12 +173,15 @@ func VerifyPack(r io.Reader, verifierKey string) (*VerifiedPack, error) {
 	for _, pr := range records {
 		rec := pr.Record
 		env, ok := envelopes[rec.ID]
-		if !ok {
+		switch {
+		case !ok && rec.PrunedAt.IsZero():
 			return nil, fmt.Errorf("%w: record %d: no envelope", ErrInvalidPack, rec.Index)
-		}
-		sum := sha256.Sum256(env)
-		if rec.ID != "sha256:"+hex.EncodeToString(sum[:]) || int64(len(env)) != rec.EnvelopeSize {
-			return nil, fmt.Errorf("%w: record %d: envelope does not match its ID", ErrInvalidPack, rec.Index)
+		case ok:
+			sum := sha256.Sum256(env)
+			if rec.ID != "sha256:"+hex.EncodeToString(sum[:]) || int64(len(env)) != rec.EnvelopeSize {
+				return nil, fmt.Errorf("%w: record %d: envelope does not match its ID", ErrInvalidPack, rec.Index)
+			}
+			rec.PrunedAt = time.Time{}
 		}
 		p := &InclusionProof{Index: rec.Index, Size: cp.Size, LeafHash: rec.ComputeLeafHash(), Hashes: pr.Proof}
 		if err := VerifyInclusion(verifierKey, note, rec, p); err != nil {
@@ -198,15 +207,17 @@ func readCapped(r io.Reader, h *tar.Header, limit int) ([]byte, error) {
 // Import verifies a pack (see VerifyPack) and appends its envelopes to
 // this store, with their stages and labels, as one atomic batch; the
 // store's own verification applies too. The records get this log's
-// indexes.
+// indexes. Pruned records, which have no envelope to append, are left out.
 func (s *Store) Import(ctx context.Context, r io.Reader, verifierKey string) ([]Record, error) {
 	pack, err := VerifyPack(r, verifierKey)
 	if err != nil {
 		return nil, err
 	}
-	entries := make([]Entry, len(pack.Records))
-	for i, rec := range pack.Records {
-		entries[i] = Entry{Envelope: rec.Envelope, Stage: rec.Stage, Labels: rec.Labels}
+	entries := make([]Entry, 0, len(pack.Records))
+	for _, rec := range pack.Records {
+		if rec.Envelope != nil {
+			entries = append(entries, Entry{Envelope: rec.Envelope, Stage: rec.Stage, Labels: rec.Labels})
+		}
 	}
 	return s.Append(ctx, entries...)
 }

@@ -56,6 +56,10 @@ type Record struct {
 	// RecordedAt is when the store appended the record, in UTC at
 	// microsecond precision.
 	RecordedAt time.Time
+	// PrunedAt, zero unless the record was pruned, is when retention
+	// dropped its envelope (see Store.Prune); Envelope is then always nil.
+	// It is not part of the leaf: the log verifies before and after.
+	PrunedAt time.Time `json:",omitzero"`
 }
 
 // Cursor returns the cursor that continues a query after this record.

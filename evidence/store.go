@@ -170,8 +170,11 @@ func Open(ctx context.Context, backend Backend, opts ...Option) (*Store, error) 
 	case cfg.trust == nil && !cfg.unverified:
 		errs = append(errs, errors.New("evidence: open: a store verifies what it appends: give WithTrust (or, to skip verification, WithoutVerificationUnsafe)"))
 	}
-	if cfg.signer != nil {
+	switch {
+	case cfg.signer != nil:
 		cfg.origin = cfg.signer.Name()
+	case cfg.verifier != nil:
+		cfg.origin = cfg.verifier.Name()
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err

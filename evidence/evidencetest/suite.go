@@ -50,6 +50,7 @@ func TestBackend(t *testing.T, open Opener) {
 	t.Run("ConcurrentAppenders", func(t *testing.T) { testConcurrent(t, f, open) })
 	t.Run("Proofs", func(t *testing.T) { testProofs(t, f, open) })
 	t.Run("AuditDetectsTampering", func(t *testing.T) { testTampering(t, f, open) })
+	t.Run("Retention", func(t *testing.T) { testRetention(t, f, open) })
 	t.Run("Closed", func(t *testing.T) { testClosed(t, f, open) })
 }
 
@@ -503,3 +504,138 @@ func testClosed(t *testing.T, f *fixture, open Opener) {
 		t.Errorf("second Close: %v", err)
 	}
 }
+
+func testRetention(t *testing.T, f *fixture, open Opener) {
+	ctx := context.Background()
+	b, _ := open(t)
+	now := epoch
+	s, err := evidence.Open(ctx, b, evidence.WithTrust(f.trust), evidence.WithCheckpointKey(f.skey),
+		evidence.WithClock(func() time.Time { return now }))
+	must(t, err)
+	t.Cleanup(func() { _ = s.Close(context.Background()) })
+	policy := evidence.Retention{
+		Rules: []evidence.RetentionRule{
+			{PredicateType: attest.PredicateChange, MaxAge: 30 * 24 * time.Hour},
+			{MaxAge: 365 * 24 * time.Hour}, // everything else
+		},
+		Holds: []attest.LegalHold{{Label: "legal-hold", Reason: "case 7"}},
+	}
+	pruner, ok := b.(evidence.Pruner)
+	if !ok {
+		if _, err := s.Prune(ctx, policy, f.signer); !errors.Is(err, evidence.ErrPruneUnsupported) {
+			t.Fatalf("Prune on a backend without Pruner: %v, want ErrPruneUnsupported", err)
+		}
+		return
+	}
+
+	// Records 0, 2, 4 are changes (2 under a legal hold), 1, 3, 5 scans;
+	// 4 and 5 are recent.
+	var recs []evidence.Record
+	for i := range 6 {
+		var labels map[string]string
+		if i == 2 {
+			labels = map[string]string{"legal-hold": "case-7"}
+		}
+		if i == 4 {
+			now = epoch.Add(80 * 24 * time.Hour)
+		}
+		r, err := s.Append(ctx, f.entry(t, i, "build", labels))
+		must(t, err)
+		recs = append(recs, r[0])
+	}
+	before, err := s.Checkpoint(ctx)
+	must(t, err)
+
+	// Bad policies are refused, and nothing changes.
+	for _, bad := range []evidence.Retention{
+		{},
+		{Rules: []evidence.RetentionRule{{MaxAge: -time.Hour}}},
+		{Rules: []evidence.RetentionRule{{MaxAge: time.Hour}, {MaxAge: 2 * time.Hour}}},
+		{Rules: []evidence.RetentionRule{{PredicateType: attest.PredicatePrune, MaxAge: time.Hour}}},
+		{Rules: []evidence.RetentionRule{{MaxAge: time.Hour}}, Holds: []attest.LegalHold{{Value: "x"}}},
+	} {
+		if _, err := s.Prune(ctx, bad, f.signer); !errors.Is(err, evidence.ErrInvalidRetention) {
+			t.Errorf("Prune(%+v): %v, want ErrInvalidRetention", bad, err)
+		}
+	}
+	if size, err := s.Size(ctx); err != nil || size != 6 {
+		t.Fatalf("size after refused prunes: %d, %v", size, err)
+	}
+
+	now = epoch.Add(100 * 24 * time.Hour)
+	report, err := s.Prune(ctx, policy, f.signer)
+	must(t, err)
+	if want := []string{recs[0].ID}; fmt.Sprint(report.Pruned) != fmt.Sprint(want) {
+		t.Errorf("pruned %v, want %v (record 0 only: 2 is held, 4 is recent, scans keep a year)", report.Pruned, want)
+	}
+	if report.Held != 1 || len(report.PruneRecords) != 1 {
+		t.Fatalf("report: held %d, prune records %d; want 1 and 1", report.Held, len(report.PruneRecords))
+	}
+
+	// The pruned record keeps everything but its envelope.
+	got, err := s.Get(ctx, recs[0].ID)
+	must(t, err)
+	if got.Envelope != nil || !got.PrunedAt.Equal(now) || !equalLeaf(got, recs[0]) {
+		t.Errorf("pruned record: envelope %d bytes, pruned at %v, leaf kept %v", len(got.Envelope), got.PrunedAt, equalLeaf(got, recs[0]))
+	}
+	for _, i := range []int{1, 2, 3, 4, 5} {
+		got, err := s.Get(ctx, recs[i].ID)
+		must(t, err)
+		if got.Envelope == nil || !got.PrunedAt.IsZero() {
+			t.Errorf("record %d lost its envelope", i)
+		}
+	}
+	for r, err := range s.Query(ctx, evidence.Query{PredicateType: attest.PredicateChange, WithEnvelopes: true}) {
+		must(t, err)
+		if (r.Index == 0) != (r.Envelope == nil) {
+			t.Errorf("query: record %d envelope %d bytes, pruned at %v", r.Index, len(r.Envelope), r.PrunedAt)
+		}
+	}
+
+	// The prune is itself a record, listing what it pruned.
+	pr, err := s.Get(ctx, report.PruneRecords[0].ID)
+	must(t, err)
+	if pr.PredicateType != attest.PredicatePrune || pr.Index != 6 || len(pr.Subjects) != 1 ||
+		"sha256:"+pr.Subjects[0].Digest["sha256"] != recs[0].ID || pr.Subjects[0].Name != "record:0" {
+		t.Errorf("prune record: %+v", pr)
+	}
+
+	// The log still verifies: audit, old proofs, and the new checkpoint is
+	// consistent with the old one.
+	if _, err := s.Audit(ctx); err != nil {
+		t.Fatalf("audit after prune: %v", err)
+	}
+	after, err := s.Checkpoint(ctx)
+	must(t, err)
+	p, err := s.InclusionProof(ctx, recs[0].ID, after)
+	must(t, err)
+	if err := evidence.VerifyInclusion(f.vkey, after.Note, got, p); err != nil {
+		t.Errorf("inclusion of the pruned record: %v", err)
+	}
+	cp, err := s.ConsistencyProof(ctx, before, after)
+	must(t, err)
+	if err := evidence.VerifyConsistency(f.vkey, before.Note, after.Note, cp); err != nil {
+		t.Errorf("consistency across the prune: %v", err)
+	}
+
+	// Pruning again finds nothing new and records nothing.
+	again, err := s.Prune(ctx, policy, f.signer)
+	must(t, err)
+	if len(again.Pruned) != 0 || len(again.PruneRecords) != 0 {
+		t.Errorf("second prune: %+v", again)
+	}
+
+	// An envelope dropped behind the store's back, with no prune record,
+	// fails the audit at its index.
+	if _, err := pruner.Prune(ctx, []string{recs[3].ID}, now); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Audit(ctx)
+	var ae *evidence.AuditError
+	if !errors.As(err, &ae) || ae.Index != 3 {
+		t.Errorf("audit after an unrecorded prune: %v, want record 3 named", err)
+	}
+}
+
+// equalLeaf reports whether two records have the same leaf content.
+func equalLeaf(a, b evidence.Record) bool { return string(a.LeafData()) == string(b.LeafData()) }

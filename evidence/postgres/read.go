@@ -19,7 +19,7 @@ import (
 )
 
 // recordColumns are the columns scanRecord reads, from records aliased r.
-const recordColumns = `r.idx, r.id, r.leaf_hash, r.envelope_size, r.predicate_type, r.stage, r.recorded_at, r.subjects, r.labels, r.signers`
+const recordColumns = `r.idx, r.id, r.leaf_hash, r.envelope_size, r.predicate_type, r.stage, r.recorded_at, r.subjects, r.labels, r.signers, r.pruned_at`
 
 // scanBatch is how many rows Scan fetches from its cursor at a time.
 const scanBatch = 256
@@ -30,8 +30,9 @@ func scanRecord(row pgx.Row, withEnvelope bool) (evidence.Record, error) {
 		r                         evidence.Record
 		idx, at                   int64
 		subjects, labels, signers []byte
+		pruned                    *int64
 	)
-	dst := []any{&idx, &r.ID, &r.LeafHash, &r.EnvelopeSize, &r.PredicateType, &r.Stage, &at, &subjects, &labels, &signers}
+	dst := []any{&idx, &r.ID, &r.LeafHash, &r.EnvelopeSize, &r.PredicateType, &r.Stage, &at, &subjects, &labels, &signers, &pruned}
 	if withEnvelope {
 		dst = append(dst, &r.Envelope)
 	}
@@ -43,6 +44,10 @@ func scanRecord(row pgx.Row, withEnvelope bool) (evidence.Record, error) {
 	}
 	r.Index = uint64(idx)
 	r.RecordedAt = time.UnixMicro(at).UTC()
+	if pruned != nil {
+		r.PrunedAt = time.UnixMicro(*pruned).UTC()
+		r.Envelope = nil
+	}
 	if err := json.Unmarshal(subjects, &r.Subjects); err != nil {
 		return evidence.Record{}, fmt.Errorf("record %d: subjects: %w", idx, err)
 	}

@@ -81,12 +81,17 @@ func migrations() [][]string {
 				note bytea NOT NULL
 			)`,
 		},
+		// Version 2: retention. pruned_at (Unix microseconds) is set when
+		// Prune deletes a record's envelope.
+		{
+			`ALTER TABLE records ADD COLUMN pruned_at bigint`,
+		},
 	}
 }
 
 // SchemaVersion is the newest schema version this code knows and migrates
 // a database to.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // migrate brings the schema to SchemaVersion in one transaction under the
 // append lock, so that concurrent first opens apply each migration once.

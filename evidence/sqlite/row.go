@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,7 +13,7 @@ import (
 
 // recordColumns are the columns a record is read from, in scanRecord's
 // order; the envelope follows them in every query.
-const recordColumns = `r.idx, r.id, r.leaf_hash, r.envelope_size, r.predicate_type, r.stage, r.recorded_at, r.subjects, r.labels, r.signers`
+const recordColumns = `r.idx, r.id, r.leaf_hash, r.envelope_size, r.predicate_type, r.stage, r.recorded_at, r.subjects, r.labels, r.signers, r.pruned_at`
 
 // row is a record's column values that need encoding.
 type row struct {
@@ -133,10 +134,15 @@ func scanRecord(s scanner) (evidence.Record, error) {
 		r                         evidence.Record
 		idx, at                   int64
 		subjects, labels, signers []byte
+		pruned                    sql.NullInt64
 	)
 	if err := s.Scan(&idx, &r.ID, &r.LeafHash, &r.EnvelopeSize, &r.PredicateType, &r.Stage, &at,
-		&subjects, &labels, &signers, &r.Envelope); err != nil {
+		&subjects, &labels, &signers, &pruned, &r.Envelope); err != nil {
 		return evidence.Record{}, err
+	}
+	if pruned.Valid {
+		r.PrunedAt = time.UnixMicro(pruned.Int64).UTC()
+		r.Envelope = nil
 	}
 	if idx < 0 {
 		return evidence.Record{}, fmt.Errorf("record %s: negative index %d", r.ID, idx)

@@ -17,6 +17,7 @@ type migration struct {
 // edit a migration that has been released.
 var migrations = []migration{
 	{version: 1, sql: schemaV1},
+	{version: 2, sql: schemaV2},
 }
 
 // schemaV1 is the first schema.
@@ -99,6 +100,11 @@ CREATE TABLE checkpoints (
 	note   BLOB NOT NULL
 ) STRICT;
 `
+
+// schemaV2 adds retention: records.pruned_at (Unix microseconds) is set
+// when Prune drops a record's envelope, which leaves an empty blob behind
+// (records.id references it).
+const schemaV2 = `ALTER TABLE records ADD COLUMN pruned_at INTEGER;`
 
 // migrate brings the database's schema up to the last of list, in one
 // transaction, and returns the resulting version and the versions applied.

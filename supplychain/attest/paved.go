@@ -18,6 +18,7 @@ const (
 	PredicateException      = "https://paved.dev/attestation/exception/v1"
 	PredicateDeployment     = "https://paved.dev/attestation/deployment/v1"
 	PredicateIncident       = "https://paved.dev/attestation/incident/v1"
+	PredicatePrune          = "https://paved.dev/attestation/prune/v1"
 )
 
 // Approval records that someone approved (or rejected) a change or a
@@ -278,6 +279,65 @@ func (in Incident) Validate() error {
 	if in.ResolvedAt != nil && in.ResolvedAt.Before(in.DetectedAt) {
 		p.add("resolvedAt", "before detectedAt")
 	}
+	return p.err()
+}
+
+// Prune records that an evidence store dropped the envelopes of records
+// under its retention policy, keeping their leaf hashes. The statement's
+// subjects are the pruned records: each named "record:<index>" with the
+// digest of its envelope (the record's ID).
+type Prune struct {
+	// Origin names the log the records belong to, when it has a name
+	// (its checkpoints' origin).
+	Origin string `json:"origin,omitempty"`
+	// Rules are the retention rules applied.
+	Rules []RetentionRule `json:"rules"`
+	// Holds are the legal holds that were in force: records carrying
+	// one of these labels were kept whatever their age.
+	Holds []LegalHold `json:"holds,omitempty"`
+	// PrunedAt is when the prune ran; records recorded before PrunedAt
+	// minus a rule's MaxAge were eligible.
+	PrunedAt time.Time `json:"prunedAt"`
+}
+
+// RetentionRule keeps records of one predicate type (any type when
+// PredicateType is empty) for MaxAge, a Go duration such as "8760h"; "0s"
+// keeps them forever.
+type RetentionRule struct {
+	PredicateType string `json:"predicateType,omitempty"`
+	MaxAge        string `json:"maxAge"`
+}
+
+// LegalHold keeps every record labelled Label (with Value, or any value
+// when Value is empty), whatever the rules say.
+type LegalHold struct {
+	Label  string `json:"label"`
+	Value  string `json:"value,omitempty"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// PredicateType returns PredicatePrune.
+func (Prune) PredicateType() string { return PredicatePrune }
+
+// Validate checks the fields: at least one rule, each with a
+// non-negative duration, and each hold with a label.
+func (pr Prune) Validate() error {
+	p := &problems{typ: PredicatePrune}
+	if len(pr.Rules) == 0 {
+		p.add("rules", "required")
+	}
+	for i, r := range pr.Rules {
+		f := fmt.Sprintf("rules[%d].maxAge", i)
+		if d, err := time.ParseDuration(r.MaxAge); err != nil {
+			p.add(f, "%v", err)
+		} else if d < 0 {
+			p.add(f, "negative")
+		}
+	}
+	for i, h := range pr.Holds {
+		p.required(fmt.Sprintf("holds[%d].label", i), h.Label)
+	}
+	p.time("prunedAt", pr.PrunedAt)
 	return p.err()
 }
 

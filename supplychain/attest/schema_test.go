@@ -52,6 +52,9 @@ func TestSchemasAgreeWithValidators(t *testing.T) {
 		attest.Exception{ID: "E", Control: "C", RequestedBy: "a", ApprovedBy: "b", Granted: when, Expires: when.Add(time.Hour)},
 		attest.Deployment{ID: "D", Service: "s", Environment: "e", Version: "v", Deployer: "d", Kind: "weekly", Outcome: "succeeded", StartedAt: when, FinishedAt: when},
 		attest.Incident{ID: "I", Service: "s", Environment: "e", Severity: "sev0", Owner: "o", DetectedAt: when},
+		attest.Prune{Origin: "o", Rules: []attest.RetentionRule{{MaxAge: "a year"}}, PrunedAt: when},
+		attest.Prune{Origin: "o", PrunedAt: when},
+		attest.Prune{Origin: "o", Rules: []attest.RetentionRule{{MaxAge: "1h"}}, Holds: []attest.LegalHold{{Value: "x"}}, PrunedAt: when},
 	}
 	for _, p := range invalid {
 		require.Error(t, p.Validate(), p.PredicateType())

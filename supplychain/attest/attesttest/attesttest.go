@@ -66,6 +66,8 @@ func Samples() []attest.Predicate {
 		attest.Deployment{ID: "D-7", Service: "api", Environment: "prod", Version: "v1.2.3", Deployer: "bot@example.com", Kind: "normal",
 			Outcome: "succeeded", StartedAt: When, FinishedAt: When.Add(time.Minute)},
 		attest.Incident{ID: "INC-9", Service: "api", Environment: "prod", Severity: "sev2", Owner: "sre", CausedBy: "D-7", DetectedAt: When},
+		attest.Prune{Origin: "evidence.example.com/log", Rules: []attest.RetentionRule{{PredicateType: attest.PredicateTestResult, MaxAge: "2160h"}},
+			Holds: []attest.LegalHold{{Label: "legal-hold", Reason: "case 7"}}, PrunedAt: When},
 		attest.Generic{Type: "https://example.com/custom/v1", JSON: json.RawMessage(`{"score":7,"tags":["a"]}`)},
 	}
 }
