@@ -61,11 +61,11 @@ func (c *Calculator) Compute(ev Events, w Window) (*Result, error) {
 	slices.SortFunc(keys, groupKey.compare)
 	sc := newScratch(idx)
 	for _, k := range keys {
-		g, err := c.group(idx, groups[k], pl, sc)
+		f, err := c.facts(idx, groups[k], sc)
 		if err != nil {
 			return nil, err
 		}
-		res.Groups = append(res.Groups, g)
+		res.Groups = append(res.Groups, c.series(k, f, pl, sc))
 	}
 	return res, nil
 }
@@ -146,7 +146,7 @@ func (x *changeIndex) repository(repo string, after, upTo time.Time) []int32 {
 	l := x.byRepo[repo]
 	lo := sort.Search(len(l), func(k int) bool { return x.changes[l[k]].CommittedAt.After(after) })
 	hi := sort.Search(len(l), func(k int) bool { return x.changes[l[k]].CommittedAt.After(upTo) })
-	return l[lo:hi]
+	return l[lo:max(lo, hi)]
 }
 
 // dedupe returns pointers to the valid records of in, each ID once,
@@ -298,17 +298,14 @@ type facts struct {
 	runTime []int64
 }
 
-func (c *Calculator) group(idx *changeIndex, g *groupInput, pl plan, sc *scratch) (Group, error) {
-	f, err := c.facts(idx, g, sc)
-	if err != nil {
-		return Group{}, err
-	}
-	out := Group{Service: g.key.service, Environment: g.key.env, Metrics: c.metrics(f, pl.window, sc)}
-	out.Series = make([]Point, len(pl.points))
+// series returns a group's metrics over the plan's window and points.
+func (c *Calculator) series(key groupKey, f *facts, pl plan, sc *scratch) Group {
+	g := Group{Service: key.service, Environment: key.env, Metrics: c.metrics(f, pl.window, sc)}
+	g.Series = make([]Point, len(pl.points))
 	for i, s := range pl.points {
-		out.Series[i] = Point{Start: pl.pw[i].Start, End: pl.pw[i].End, Metrics: c.metrics(f, s, sc)}
+		g.Series[i] = Point{Start: pl.pw[i].Start, End: pl.pw[i].End, Metrics: c.metrics(f, s, sc)}
 	}
-	return out, nil
+	return g
 }
 
 func (c *Calculator) facts(idx *changeIndex, g *groupInput, sc *scratch) (*facts, error) {
@@ -486,9 +483,9 @@ func (c *Calculator) leadTimes(idx *changeIndex, deps []*Deployment, byID map[st
 			}
 		} else if d.Previous != "" && d.Repository != "" {
 			p, ok := byID[d.Previous]
-			if !ok {
+			if !ok || p >= i {
 				f.excl = append(f.excl, groupExclusion{f.fin[i], inLT,
-					Exclusion{Record: RecordDeployment, ID: d.ID, Reason: ReasonUnknownChange, Detail: "previous deployment " + d.Previous + " not found"}})
+					Exclusion{Record: RecordDeployment, ID: d.ID, Reason: ReasonUnknownChange, Detail: "no earlier deployment " + d.Previous + " to diff against"}})
 			} else {
 				carried = append(carried, idx.repository(d.Repository, startOf(deps[p]), startOf(d))...)
 			}
