@@ -91,7 +91,7 @@ func (s *Store) Audit(ctx context.Context) (*AuditReport, error) {
 	// the store's back.
 	pruned := map[string]uint64{}
 	prunable := map[string]bool{}
-	batch := make([]Record, 0, auditBatch)
+	var batch []Record
 	flush := func() {
 		if len(batch) == 0 {
 			return
@@ -142,28 +142,30 @@ func (s *Store) Audit(ctx context.Context) (*AuditReport, error) {
 			}
 			checkRoot()
 		}
-		batch = batch[:0]
 	}
-	for r, err := range s.backend.Scan(ctx, 0) {
-		if err != nil {
-			return nil, fmt.Errorf("evidence: audit: %w", err)
+	scanCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	for sb := range scanBatches(scanCtx, s.backend) {
+		if sb.err != nil {
+			return nil, fmt.Errorf("evidence: audit: %w", sb.err)
 		}
-		if r.Index != next {
+		for k, r := range sb.recs {
+			if r.Index == next {
+				next++
+				continue
+			}
+			batch = sb.recs[:k]
+			flush()
 			if r.Index > next {
 				bad(next, "missing: the log jumps from record %d to %d", next, r.Index)
 			} else {
 				bad(r.Index, "out of order after record %d", next-1)
 			}
-			flush()
 			return nil, errors.Join(problems...)
 		}
-		batch = append(batch, r)
-		next++
-		if len(batch) == auditBatch {
-			flush()
-		}
+		batch = sb.recs
+		flush()
 	}
-	flush()
 	var unlisted []uint64
 	for id, i := range pruned {
 		if !prunable[id] {
@@ -196,6 +198,49 @@ func (s *Store) Audit(ctx context.Context) (*AuditReport, error) {
 		return nil, err
 	}
 	return &AuditReport{Size: size, Root: root, Checkpoints: len(checkpoints)}, nil
+}
+
+// scanned is a batch of records Audit reads, or the error that ended the
+// scan.
+type scanned struct {
+	recs []Record
+	err  error
+}
+
+// scanBatches scans the whole log in a goroutine of its own, in batches
+// of auditBatch records, so that reading overlaps hashing. It stops when
+// ctx is done.
+func scanBatches(ctx context.Context, b Backend) <-chan scanned {
+	ch := make(chan scanned, 2)
+	go func() {
+		defer close(ch)
+		send := func(sb scanned) bool {
+			select {
+			case ch <- sb:
+				return true
+			case <-ctx.Done():
+				return false
+			}
+		}
+		recs := make([]Record, 0, auditBatch)
+		for r, err := range b.Scan(ctx, 0) {
+			if err != nil {
+				send(scanned{err: err})
+				return
+			}
+			recs = append(recs, r)
+			if len(recs) == auditBatch {
+				if !send(scanned{recs: recs}) {
+					return
+				}
+				recs = make([]Record, 0, auditBatch)
+			}
+		}
+		if len(recs) > 0 {
+			send(scanned{recs: recs})
+		}
+	}()
+	return ch
 }
 
 // checkCheckpoint checks a stored checkpoint's signature and root against
