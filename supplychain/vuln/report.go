@@ -1,0 +1,224 @@
+package vuln
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	vulnsv02 "github.com/in-toto/attestation/go/predicates/vulns/v02"
+	"google.golang.org/protobuf/types/known/structpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/paved-dev/paved/supplychain/attest"
+)
+
+// ScannerURI names paved's matcher in SARIF and vulns predicates.
+const ScannerURI = "https://paved.dev/vuln"
+
+// WriteJSON writes the report as indented JSON.
+func (r *Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(r); err != nil {
+		return fmt.Errorf("vuln: write JSON: %w", err)
+	}
+	return nil
+}
+
+// SARIF 2.1.0, the parts paved writes.
+type (
+	sarifLog struct {
+		Schema  string     `json:"$schema"`
+		Version string     `json:"version"`
+		Runs    []sarifRun `json:"runs"`
+	}
+	sarifRun struct {
+		Tool    sarifTool     `json:"tool"`
+		Results []sarifResult `json:"results"`
+	}
+	sarifTool struct {
+		Driver sarifDriver `json:"driver"`
+	}
+	sarifDriver struct {
+		Name           string      `json:"name"`
+		InformationURI string      `json:"informationUri"`
+		Rules          []sarifRule `json:"rules"`
+	}
+	sarifRule struct {
+		ID               string         `json:"id"`
+		ShortDescription sarifText      `json:"shortDescription"`
+		Properties       map[string]any `json:"properties,omitempty"`
+	}
+	sarifText struct {
+		Text string `json:"text"`
+	}
+	sarifResult struct {
+		RuleID       string             `json:"ruleId"`
+		Level        string             `json:"level"`
+		Message      sarifText          `json:"message"`
+		Locations    []sarifLocation    `json:"locations"`
+		Suppressions []sarifSuppression `json:"suppressions,omitempty"`
+		Properties   map[string]any     `json:"properties,omitempty"`
+	}
+	sarifLocation struct {
+		LogicalLocations []sarifLogicalLocation `json:"logicalLocations"`
+	}
+	sarifLogicalLocation struct {
+		FullyQualifiedName string `json:"fullyQualifiedName"`
+		Kind               string `json:"kind"`
+	}
+	sarifSuppression struct {
+		Kind          string `json:"kind"`
+		Status        string `json:"status"`
+		Justification string `json:"justification,omitempty"`
+	}
+)
+
+// sarifLevel maps a rating to a SARIF level.
+func sarifLevel(r Rating) string {
+	switch r {
+	case Critical, High:
+		return "error"
+	case Medium, Unknown:
+		return "warning"
+	}
+	return "note"
+}
+
+// WriteSARIF writes the report as a SARIF 2.1.0 log: one rule per
+// vulnerability (with GitHub's security-severity property), one result per
+// finding located at the component's purl. Findings a VEX statement
+// suppresses carry an accepted external suppression whose justification
+// quotes the statement; under_investigation ones keep their level and say
+// so in a property.
+func (r *Report) WriteSARIF(w io.Writer) error {
+	run := sarifRun{
+		Tool:    sarifTool{Driver: sarifDriver{Name: "paved", InformationURI: ScannerURI, Rules: []sarifRule{}}},
+		Results: []sarifResult{},
+	}
+	seen := map[string]bool{}
+	for _, f := range r.Findings {
+		if !seen[f.ID] {
+			seen[f.ID] = true
+			props := map[string]any{"tags": []string{"security", "vulnerability"}}
+			if f.Severity.Score > 0 {
+				props["security-severity"] = strconv.FormatFloat(f.Severity.Score, 'f', 1, 64)
+			}
+			text := f.Summary
+			if text == "" {
+				text = f.ID
+			}
+			run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule{ID: f.ID, ShortDescription: sarifText{text}, Properties: props})
+		}
+		msg := fmt.Sprintf("%s %s is affected by %s", f.Package, f.Component.Version, f.ID)
+		if len(f.FixedIn) > 0 {
+			msg += "; fixed in " + strings.Join(f.FixedIn, ", ")
+		}
+		res := sarifResult{
+			RuleID:    f.ID,
+			Level:     sarifLevel(f.Severity.Rating),
+			Message:   sarifText{msg},
+			Locations: []sarifLocation{{LogicalLocations: []sarifLogicalLocation{{FullyQualifiedName: f.Component.PURL, Kind: "module"}}}},
+			Properties: map[string]any{
+				"status":   string(f.Status),
+				"severity": string(f.Severity.Rating),
+				"aliases":  f.Aliases,
+			},
+		}
+		if f.Suppressed {
+			res.Suppressions = []sarifSuppression{{Kind: "external", Status: "accepted", Justification: vexText(f.VEX)}}
+		}
+		if !f.FixBy.IsZero() {
+			res.Properties["fixBy"] = f.FixBy.UTC().Format("2006-01-02")
+		}
+		run.Results = append(run.Results, res)
+	}
+	log := sarifLog{Schema: "https://json.schemastore.org/sarif-2.1.0.json", Version: "2.1.0", Runs: []sarifRun{run}}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(log); err != nil {
+		return fmt.Errorf("vuln: write SARIF: %w", err)
+	}
+	return nil
+}
+
+// vexText says what a VEX statement says, in one line.
+func vexText(s *Statement) string {
+	if s == nil {
+		return ""
+	}
+	parts := []string{"VEX " + string(s.Status)}
+	if s.Justification != "" {
+		parts = append(parts, s.Justification)
+	}
+	if s.ImpactStatement != "" {
+		parts = append(parts, s.ImpactStatement)
+	}
+	if s.Document != "" {
+		parts = append(parts, "("+s.Document+")")
+	}
+	return strings.Join(parts, ": ")
+}
+
+// Predicate returns the report as an in-toto vulns v0.2 predicate: one
+// result per finding, with its severity (CVSS score, else rating) and
+// annotations for the component's purl, the status and, for suppressed
+// findings, the VEX statement.
+func (r *Report) Predicate() (attest.Vulns, error) {
+	version := pavedScannerVersion
+	dbURI := "https://osv.dev"
+	msg := &vulnsv02.Vulns{
+		Scanner: &vulnsv02.Scanner{
+			Uri:     ScannerURI,
+			Version: &version,
+			Db:      &vulnsv02.VulnDatabase{Uri: &dbURI},
+		},
+		Metadata: &vulnsv02.ScanMetadata{
+			ScanStartedOn:  timestamppb.New(r.Scanned),
+			ScanFinishedOn: timestamppb.New(r.Scanned),
+		},
+	}
+	if !r.Database.IsZero() {
+		msg.Scanner.Db.LastUpdate = timestamppb.New(r.Database)
+	}
+	for _, f := range r.Findings {
+		res := &vulnsv02.Result{Id: f.ID}
+		if f.Severity.Score > 0 {
+			res.Severity = append(res.Severity, &vulnsv02.Result_Severity{Method: f.Severity.Source, Score: strconv.FormatFloat(f.Severity.Score, 'f', 1, 64)})
+		}
+		res.Severity = append(res.Severity, &vulnsv02.Result_Severity{Method: "rating", Score: string(f.Severity.Rating)})
+		ann := map[string]any{
+			"purl":       f.Component.PURL,
+			"status":     string(f.Status),
+			"suppressed": f.Suppressed,
+			"aliases":    toAny(f.Aliases),
+		}
+		if len(f.FixedIn) > 0 {
+			ann["fixedIn"] = toAny(f.FixedIn)
+		}
+		if f.VEX != nil {
+			ann["vex"] = vexText(f.VEX)
+		}
+		st, err := structpb.NewStruct(ann)
+		if err != nil {
+			return attest.Vulns{}, fmt.Errorf("vuln: predicate: %w", err)
+		}
+		res.Annotations = []*structpb.Struct{st}
+		msg.Scanner.Result = append(msg.Scanner.Result, res)
+	}
+	return attest.NewVulns(msg), nil
+}
+
+// pavedScannerVersion is the version the vulns predicate gives paved's
+// matcher: the version of its matching rules, not of the module.
+const pavedScannerVersion = "1"
+
+func toAny(ss []string) []any {
+	out := make([]any, 0, len(ss))
+	for _, s := range ss {
+		out = append(out, s)
+	}
+	return out
+}

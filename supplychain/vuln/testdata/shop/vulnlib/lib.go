@@ -1,0 +1,4 @@
+package vulnlib
+
+// Hello says hello.
+func Hello() string { return "hello" }
