@@ -19,6 +19,7 @@ const (
 	PredicateDeployment     = "https://paved.dev/attestation/deployment/v1"
 	PredicateIncident       = "https://paved.dev/attestation/incident/v1"
 	PredicatePrune          = "https://paved.dev/attestation/prune/v1"
+	PredicatePipelineRun    = "https://paved.dev/attestation/pipeline-run/v1"
 )
 
 // Approval records that someone approved (or rejected) a change or a
@@ -338,6 +339,92 @@ func (pr Prune) Validate() error {
 		p.required(fmt.Sprintf("holds[%d].label", i), h.Label)
 	}
 	p.time("prunedAt", pr.PrunedAt)
+	return p.err()
+}
+
+// PipelineRun summarizes one run of a pipeline: what ran, how it ended,
+// the gate decisions, durations, and which steps were manual (toil). Its
+// subject is the artifact the run delivered.
+type PipelineRun struct {
+	// ID identifies the run; Pipeline and Service name what ran.
+	ID       string `json:"id"`
+	Pipeline string `json:"pipeline"`
+	Service  string `json:"service,omitempty"`
+	// Environment is the run's target environment, if any.
+	Environment string `json:"environment,omitempty"`
+	// Outcome is "succeeded", "failed", "blocked" (by a gate) or
+	// "canceled"; Message says why a run did not succeed.
+	Outcome string `json:"outcome"`
+	Message string `json:"message,omitempty"`
+	// BuilderID, RunURL and Commit come from the CI context.
+	BuilderID string `json:"builderId"`
+	RunURL    string `json:"runUrl,omitempty"`
+	Commit    string `json:"commit,omitempty"`
+	// StartedAt and FinishedAt bound the run.
+	StartedAt  time.Time `json:"startedAt"`
+	FinishedAt time.Time `json:"finishedAt"`
+	// Steps are the steps that ran, in the order they finished.
+	Steps []RunStep `json:"steps"`
+	// Gates are the gate decisions, one per gated stage.
+	Gates []RunGate `json:"gates,omitempty"`
+}
+
+// RunStep is one step of a PipelineRun.
+type RunStep struct {
+	Stage string `json:"stage"`
+	Name  string `json:"name"`
+	// Outcome is "succeeded" or "failed".
+	Outcome string `json:"outcome"`
+	// Manual marks work a person did; Duration is how long the step took
+	// (for a manual step, the person's time when the step reported it),
+	// in milliseconds.
+	Manual     bool  `json:"manual,omitempty"`
+	DurationMs int64 `json:"durationMs"`
+	// Record is the ID of the step's signed record in the evidence log.
+	Record string `json:"record,omitempty"`
+}
+
+// RunGate is one gate decision of a PipelineRun.
+type RunGate struct {
+	Stage string `json:"stage"`
+	// Decision is the policy decision's ID; Outcome is "allowed",
+	// "blocked" or "bypassed".
+	Decision string `json:"decision"`
+	Outcome  string `json:"outcome"`
+	// Record is the ID of the decision's record in the evidence log.
+	Record string `json:"record,omitempty"`
+}
+
+// PredicateType returns PredicatePipelineRun.
+func (PipelineRun) PredicateType() string { return PredicatePipelineRun }
+
+// Validate checks the fields, the outcomes and the stages.
+func (r PipelineRun) Validate() error {
+	p := &problems{typ: PredicatePipelineRun}
+	p.required("id", r.ID)
+	p.required("pipeline", r.Pipeline)
+	p.oneOf("outcome", r.Outcome, "succeeded", "failed", "blocked", "canceled")
+	p.required("builderId", r.BuilderID)
+	p.time("startedAt", r.StartedAt)
+	p.time("finishedAt", r.FinishedAt)
+	if r.FinishedAt.Before(r.StartedAt) {
+		p.add("finishedAt", "before startedAt")
+	}
+	for i, s := range r.Steps {
+		f := fmt.Sprintf("steps[%d]", i)
+		p.oneOf(f+".stage", s.Stage, "plan", "build", "test", "release", "operate")
+		p.required(f+".name", s.Name)
+		p.oneOf(f+".outcome", s.Outcome, "succeeded", "failed")
+		if s.DurationMs < 0 {
+			p.add(f+".durationMs", "negative")
+		}
+	}
+	for i, g := range r.Gates {
+		f := fmt.Sprintf("gates[%d]", i)
+		p.oneOf(f+".stage", g.Stage, "plan", "build", "test", "release", "operate")
+		p.required(f+".decision", g.Decision)
+		p.oneOf(f+".outcome", g.Outcome, "allowed", "blocked", "bypassed")
+	}
 	return p.err()
 }
 

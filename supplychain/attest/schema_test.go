@@ -54,6 +54,9 @@ func TestSchemasAgreeWithValidators(t *testing.T) {
 		attest.Incident{ID: "I", Service: "s", Environment: "e", Severity: "sev0", Owner: "o", DetectedAt: when},
 		attest.Prune{Origin: "o", Rules: []attest.RetentionRule{{MaxAge: "a year"}}, PrunedAt: when},
 		attest.Prune{Origin: "o", PrunedAt: when},
+		attest.PipelineRun{ID: "r", Pipeline: "p", Outcome: "stopped", BuilderID: "b", StartedAt: when, FinishedAt: when},
+		attest.PipelineRun{ID: "r", Pipeline: "p", Outcome: "failed", BuilderID: "b", StartedAt: when, FinishedAt: when,
+			Steps: []attest.RunStep{{Stage: "deploy", Name: "s", Outcome: "succeeded"}}},
 		attest.Prune{Origin: "o", Rules: []attest.RetentionRule{{MaxAge: "1h"}}, Holds: []attest.LegalHold{{Value: "x"}}, PrunedAt: when},
 	}
 	for _, p := range invalid {

@@ -68,6 +68,11 @@ func Samples() []attest.Predicate {
 		attest.Incident{ID: "INC-9", Service: "api", Environment: "prod", Severity: "sev2", Owner: "sre", CausedBy: "D-7", DetectedAt: When},
 		attest.Prune{Origin: "evidence.example.com/log", Rules: []attest.RetentionRule{{PredicateType: attest.PredicateTestResult, MaxAge: "2160h"}},
 			Holds: []attest.LegalHold{{Label: "legal-hold", Reason: "case 7"}}, PrunedAt: When},
+		attest.PipelineRun{ID: "run-1", Pipeline: "go-service", Service: "api", Outcome: "succeeded", BuilderID: "https://paved.dev/builders/local/v1",
+			StartedAt: When, FinishedAt: When.Add(3 * time.Minute),
+			Steps: []attest.RunStep{{Stage: "build", Name: "compile", Outcome: "succeeded", DurationMs: 41000, Record: "sha256:" + strings.Repeat("ab", 32)},
+				{Stage: "release", Name: "approve", Outcome: "succeeded", Manual: true, DurationMs: 600000}},
+			Gates: []attest.RunGate{{Stage: "build", Decision: "dec-1", Outcome: "allowed"}}},
 		attest.Generic{Type: "https://example.com/custom/v1", JSON: json.RawMessage(`{"score":7,"tags":["a"]}`)},
 	}
 }
