@@ -24,6 +24,16 @@
 // file, line, column and field path, unwrapping to a sentinel such as
 // [ErrDuplicateID] or [ErrSelfApproval].
 //
+// An [Environment] (dev, staging, prod, ...) has a [Tier], an owner and an
+// identity boundary: the owners or identities that may deploy there and
+// approve deployments there. It lists the controls required before a
+// deployment and its [Promotion]: the environment a digest must have been
+// deployed to first and how long it must have stayed healthy there.
+// Validation rejects unknown identities ([ErrUnknownIdentity]), unknown
+// controls and a promotion order with a cycle ([ErrPromotionCycle]).
+// [Map.Boundary] and [Map.GuardrailData] give an environment in the plain
+// form the policy engine reads.
+//
 // An [Exception] waives one control for a [Scope] until it expires; an
 // expired exception never applies. [Map.Backlog] turns control statuses into
 // a [Backlog] of gaps with owners, written as JSON, CSV or Markdown, and

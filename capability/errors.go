@@ -46,6 +46,12 @@ var (
 	// ErrExpiryTooLong: an exception that lasts longer than the exception
 	// policy's maximum.
 	ErrExpiryTooLong = errors.New("exception lasts longer than allowed")
+	// ErrUnknownIdentity: an environment's deployer or approver that is
+	// neither a declared owner nor an identity of one.
+	ErrUnknownIdentity = errors.New("unknown identity")
+	// ErrPromotionCycle: environments whose promotion order loops back on
+	// itself.
+	ErrPromotionCycle = errors.New("promotion order has a cycle")
 )
 
 // FieldError is one problem in a map, with where it is. Line and Column are

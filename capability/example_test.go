@@ -19,7 +19,7 @@ func ExampleDefault() {
 	fmt.Printf("%s %q owned by %s, maps to SSDF %v\n",
 		sbom.Control.ID, sbom.Control.Title, sbom.OwnerID(), sbom.Control.Mappings[capability.SSDF])
 	// Output:
-	// 8 areas, 50 controls: 29 mandatory, 21 advisory
+	// 8 areas, 56 controls: 35 mandatory, 21 advisory
 	// DSO-BLD-04 "SBOM produced per artifact" owned by security-engineering, maps to SSDF [PS.3.2]
 }
 
@@ -100,4 +100,16 @@ func ExampleMap_ExpiringExceptions() {
 	// Output:
 	// EX-7 waives DSO-BLD-05 until 2026-12-03
 	// still waived after expiry: false
+}
+
+func ExampleMap_Boundary() {
+	m := capability.Default()
+	prod, _ := m.Boundary("prod")
+	fmt.Printf("%s (%s): promoted from %s after %ds healthy\n", prod.Name, prod.Tier, prod.PromoteFrom, prod.SoakSeconds)
+	fmt.Println("deployers:", prod.Deployers)
+	fmt.Println("approvers:", prod.Approvers)
+	// Output:
+	// prod (prod): promoted from staging after 86400s healthy
+	// deployers: [deploy-bot@example.com release-manager@example.com]
+	// approvers: [release-manager@example.com sre-lead@example.com]
 }

@@ -14,7 +14,7 @@ var sentinels = []error{
 	capability.ErrSyntax, capability.ErrTooLarge, capability.ErrUnknownField, capability.ErrDuplicateField,
 	capability.ErrInvalidValue, capability.ErrRequired, capability.ErrDuplicateID, capability.ErrDanglingReference,
 	capability.ErrNoOwner, capability.ErrUnenforceable, capability.ErrSelfApproval, capability.ErrUnauthorizedApprover,
-	capability.ErrExpired, capability.ErrExpiryTooLong,
+	capability.ErrExpired, capability.ErrExpiryTooLong, capability.ErrUnknownIdentity, capability.ErrPromotionCycle,
 }
 
 // FuzzLoad feeds arbitrary bytes to Load. It must never panic; a rejected

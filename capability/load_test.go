@@ -56,7 +56,7 @@ func TestLoadFileYAMLAndJSONAgree(t *testing.T) {
 func stripSource(m *capability.Map) capability.Map {
 	return capability.Map{
 		Name: m.Name, Owner: m.Owner, Owners: m.Owners, Areas: m.Areas,
-		ExceptionPolicy: m.ExceptionPolicy, Exceptions: m.Exceptions, Catalogs: m.Catalogs,
+		ExceptionPolicy: m.ExceptionPolicy, Exceptions: m.Exceptions, Catalogs: m.Catalogs, Environments: m.Environments,
 	}
 }
 

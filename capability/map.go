@@ -11,7 +11,8 @@ import (
 
 // Map is a DevSecOps capability map: the programme, its owners, the eight
 // areas with their capabilities and controls, the exceptions granted against
-// those controls and the policy that governs exceptions.
+// those controls, the policy that governs exceptions, and the environments
+// the programme deploys to.
 //
 // A Map is a plain value. Reading it from several goroutines is safe; changing
 // it while others read it is not.
@@ -31,6 +32,10 @@ type Map struct {
 	// Catalogs declares framework catalogs beyond the built-in ones, so that
 	// controls can be mapped to a framework paved does not ship.
 	Catalogs []Catalog `yaml:"catalogs"`
+	// Environments declares where the programme deploys, each with its
+	// identity boundary, required controls and place in the promotion
+	// order.
+	Environments []Environment `yaml:"environments"`
 
 	// src records where each field was read from, when the map was loaded.
 	src *source

@@ -26,7 +26,12 @@ func (m *Map) Validate() error { return m.ValidateAt(time.Now()) }
 //   - an exception has a reason, a requester and a different approver
 //     allowed by the exception policy, and an expiry after now and no later
 //     than the policy's maximum after its grant (or after now, when it
-//     names no grant time).
+//     names no grant time);
+//   - environment names are present and unique, each has a tier, a declared
+//     owner and at least one deployer; deployers and approvers are declared
+//     owners or identities one of them has (a team member, a person's
+//     contact); required controls exist in the map; a promotion names a
+//     declared environment, and the promotion order has no cycle.
 func (m *Map) ValidateAt(now time.Time) error {
 	builtin, err := builtinCatalogs()
 	if err != nil {
@@ -38,6 +43,7 @@ func (m *Map) ValidateAt(now time.Time) error {
 	v.catalogs()
 	v.areas()
 	v.exceptions()
+	v.environments()
 	return v.probs.err()
 }
 

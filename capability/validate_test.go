@@ -41,6 +41,12 @@ func validMap() *capability.Map {
 			ID: "E-1", Control: "C-1", Reason: "legacy build", RequestedBy: "carol@acme.example",
 			ApprovedBy: "alice@acme.example", Granted: now.Add(-24 * time.Hour), Expires: now.Add(30 * 24 * time.Hour),
 		}},
+		Environments: []capability.Environment{
+			{Name: "staging", Tier: capability.TierStaging, Owner: "payments", Deployers: []string{"payments"}},
+			{Name: "prod", Tier: capability.TierProd, Owner: "appsec", Deployers: []string{"carol@acme.example"},
+				Approvers: []string{"appsec", "ciso"}, Controls: []string{"C-1"},
+				Promotion: capability.Promotion{From: "staging", Soak: capability.Duration(24 * time.Hour)}},
+		},
 	}
 }
 
@@ -149,6 +155,35 @@ func TestValidateRules(t *testing.T) {
 			m.Exceptions[0].Expires = now.Add(91 * 24 * time.Hour)
 		}, capability.ErrExpiryTooLong, "exceptions[0].expires"},
 		{"expiry before grant", func(m *capability.Map) { m.Exceptions[0].Granted = now.Add(40 * 24 * time.Hour) }, capability.ErrInvalidValue, "exceptions[0].expires"},
+
+		{"environment name required", func(m *capability.Map) { m.Environments[0].Name = "" }, capability.ErrRequired, "environments[0].name"},
+		{"environment names unique", func(m *capability.Map) { m.Environments[1].Name = "staging" }, capability.ErrDuplicateID, "environments[1].name"},
+		{"environment tier required", func(m *capability.Map) { m.Environments[0].Tier = "" }, capability.ErrRequired, "environments[0].tier"},
+		{"environment owner required", func(m *capability.Map) { m.Environments[0].Owner = "" }, capability.ErrRequired, "environments[0].owner"},
+		{"environment owner must be declared", func(m *capability.Map) { m.Environments[0].Owner = "ops" }, capability.ErrDanglingReference, "environments[0].owner"},
+		{"environment needs a deployer", func(m *capability.Map) { m.Environments[0].Deployers = nil }, capability.ErrRequired, "environments[0].deployers"},
+		{"deployer unknown to the map", func(m *capability.Map) {
+			m.Environments[1].Deployers = append(m.Environments[1].Deployers, "mallory@evil.example")
+		}, capability.ErrUnknownIdentity, "environments[1].deployers[1]"},
+		{"approver unknown to the map", func(m *capability.Map) { m.Environments[1].Approvers[1] = "board" }, capability.ErrUnknownIdentity, "environments[1].approvers[1]"},
+		{"deployer is a person's contact and approver a team member", func(m *capability.Map) {
+			m.Environments[1].Deployers = []string{"ciso@acme.example"}
+			m.Environments[1].Approvers = []string{"alice@acme.example"}
+		}, nil, ""},
+		{"required control not in the map", func(m *capability.Map) { m.Environments[1].Controls = []string{"C-1", "C-404"} }, capability.ErrDanglingReference, "environments[1].controls[1]"},
+		{"required control listed twice", func(m *capability.Map) { m.Environments[1].Controls = []string{"C-1", "C-1"} }, capability.ErrDuplicateID, "environments[1].controls[1]"},
+		{"several required controls", func(m *capability.Map) { m.Environments[1].Controls = []string{"C-1", "C-2"} }, nil, ""},
+		{"promotion from an undeclared environment", func(m *capability.Map) { m.Environments[1].Promotion.From = "qa" }, capability.ErrDanglingReference, "environments[1].promotion.from"},
+		{"a soak needs an environment to soak in", func(m *capability.Map) { m.Environments[1].Promotion.From = "" }, capability.ErrRequired, "environments[1].promotion.from"},
+		{"first in the promotion order", func(m *capability.Map) { m.Environments[1].Promotion = capability.Promotion{} }, nil, ""},
+		{"promotion cycle of two", func(m *capability.Map) {
+			m.Environments[0].Promotion = capability.Promotion{From: "prod"}
+		}, capability.ErrPromotionCycle, "environments[0].promotion.from"},
+		{"promotion from itself", func(m *capability.Map) { m.Environments[1].Promotion.From = "prod" }, capability.ErrPromotionCycle, "environments[1].promotion.from"},
+		{"promotion chain of three without a soak", func(m *capability.Map) {
+			m.Environments = append(m.Environments, capability.Environment{Name: "dev", Tier: capability.TierDev, Owner: "payments", Deployers: []string{"payments"}})
+			m.Environments[0].Promotion = capability.Promotion{From: "dev"}
+		}, nil, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
