@@ -42,7 +42,6 @@ func TestBadInputIsExcludedWithReason(t *testing.T) {
 	assert.Equal(t, []metrics.Exclusion{
 		{Record: metrics.RecordChange, ID: "", Reason: metrics.ReasonMissingField, Detail: "id"},
 		{Record: metrics.RecordChange, ID: "c2", Reason: metrics.ReasonConflictingDuplicate},
-		{Record: metrics.RecordChange, ID: "c3", Reason: metrics.ReasonMissingField, Detail: "committedAt"},
 		{Record: metrics.RecordDeployment, ID: "d2", Reason: metrics.ReasonUnknownKind, Detail: "kind canary"},
 		{Record: metrics.RecordDeployment, ID: "d3", Reason: metrics.ReasonUnknownKind, Detail: "outcome unknown"},
 		{Record: metrics.RecordDeployment, ID: "d4", Reason: metrics.ReasonMissingField, Detail: "environment"},
@@ -51,13 +50,13 @@ func TestBadInputIsExcludedWithReason(t *testing.T) {
 		{Record: metrics.RecordRun, ID: "r1", Reason: metrics.ReasonNegativeDuration, Detail: "step deploy"},
 	}, r.Excluded)
 	m := only(t, r).Metrics
-	// Only d1 counts; d6 never ran. Only c1 has a lead time (2h); c2 and c3
-	// are listed as unknown changes.
+	// Only d1 counts; d6 never ran. Only c1 has a lead time (2h); c2 is
+	// unknown, c3 has no commit time.
 	assert.Equal(t, 1, m.DeploymentFrequency.N)
 	assert.Equal(t, []metrics.Exclusion{{Record: metrics.RecordDeployment, ID: "d6", Reason: metrics.ReasonNotInProduction}}, m.DeploymentFrequency.Excluded)
 	assert.Equal(t, metrics.Value{Defined: true, Value: 2, N: 1, Tier: "elite", Excluded: []metrics.Exclusion{
 		{Record: metrics.RecordChange, ID: "c2", Reason: metrics.ReasonUnknownChange, Detail: "in deployment d1"},
-		{Record: metrics.RecordChange, ID: "c3", Reason: metrics.ReasonUnknownChange, Detail: "in deployment d1"},
+		{Record: metrics.RecordChange, ID: "c3", Reason: metrics.ReasonNoClockStart, Detail: "commit"},
 	}}, m.LeadTime)
 }
 

@@ -7,7 +7,8 @@ import (
 
 // Change is one change to a service's source: a commit, usually reviewed in
 // a pull request. Which of its times starts the lead-time clock is a
-// setting (see WithLeadTimeStart).
+// setting (see WithLeadTimeStart); a change without that time is left out
+// of lead time, with the reason. Only the ID is required.
 type Change struct {
 	// ID identifies the change; required and unique.
 	ID string `json:"id"`
@@ -18,7 +19,7 @@ type Change struct {
 	Commit     string `json:"commit,omitempty"`
 	// AuthoredAt is when the change's first commit was authored.
 	AuthoredAt time.Time `json:"authoredAt,omitzero"`
-	// CommittedAt is when the change was committed; required.
+	// CommittedAt is when the change was committed.
 	CommittedAt time.Time `json:"committedAt"`
 	// PRCreatedAt and MergedAt are when its pull request was opened and
 	// merged, zero for a change without one.

@@ -4,11 +4,8 @@ package metrics
 // them, so that both leave out the same records for the same reasons.
 
 func checkChange(c *Change) (Reason, string) {
-	switch {
-	case c.ID == "":
+	if c.ID == "" {
 		return ReasonMissingField, "id"
-	case c.CommittedAt.IsZero():
-		return ReasonMissingField, "committedAt"
 	}
 	return "", ""
 }

@@ -46,7 +46,7 @@ func Rules() []Rule {
 		{Package: "evidence/postgres", Imports: []string{"evidence", "supplychain", "supplychain/sign"}, Modules: []string{"github.com/jackc/pgx/v5"}},
 		{Package: "evidence/evidencetest", Imports: []string{"evidence", "supplychain", "supplychain/attest", "supplychain/sign"}, Modules: []string{"golang.org/x/mod"}},
 		{Package: "metrics"},
-		{Package: "metrics/...", Imports: []string{"metrics", "evidence", "supplychain/ledger", "supplychain/attest"}},
+		{Package: "metrics/...", Imports: []string{"metrics", "evidence", "supplychain/ledger", "supplychain/attest", "supplychain/sign"}},
 		{Package: "examples/...", Imports: []string{"...", "!examples/..."}, Modules: []string{"*"}},
 		{Package: "internal/..."},
 		{Package: "internal/yamldoc", Modules: []string{"go.yaml.in/yaml/v3"}},
