@@ -220,7 +220,7 @@ func TestDecodeRejectsUnknownFieldsInPavedPredicates(t *testing.T) {
 
 func TestSchemas(t *testing.T) {
 	for _, typ := range []string{attest.PredicateApproval, attest.PredicateChange, attest.PredicatePolicyDecision,
-		attest.PredicateException, attest.PredicateDeployment, attest.PredicateIncident, attest.PredicatePrune, attest.PredicatePipelineRun} {
+		attest.PredicateException, attest.PredicateDeployment, attest.PredicateIncident, attest.PredicatePrune, attest.PredicatePipelineRun, attest.PredicateIaCPlan} {
 		b, ok := attest.Schema(typ)
 		require.True(t, ok, typ)
 		assert.True(t, json.Valid(b))

@@ -20,6 +20,7 @@ const (
 	PredicateIncident       = "https://paved.dev/attestation/incident/v1"
 	PredicatePrune          = "https://paved.dev/attestation/prune/v1"
 	PredicatePipelineRun    = "https://paved.dev/attestation/pipeline-run/v1"
+	PredicateIaCPlan        = "https://paved.dev/attestation/iac-plan/v1"
 )
 
 // Approval records that someone approved (or rejected) a change or a
@@ -424,6 +425,85 @@ func (r PipelineRun) Validate() error {
 		p.oneOf(f+".stage", g.Stage, "plan", "build", "test", "release", "operate")
 		p.required(f+".decision", g.Decision)
 		p.oneOf(f+".outcome", g.Outcome, "allowed", "blocked", "bypassed")
+	}
+	return p.err()
+}
+
+// IaCPlan records an infrastructure-as-code plan (Terraform or OpenTofu)
+// as a normalized change set, or the drift a refresh found. Values the plan
+// marks sensitive are already replaced by a redaction marker: the
+// predicate never holds them. Its subject is the plan file.
+type IaCPlan struct {
+	// Kind is "plan" (changes to apply) or "drift" (changes made outside
+	// the code, found by a refresh-only plan).
+	Kind string `json:"kind"`
+	// FormatVersion is the plan JSON's format_version, such as "1.2";
+	// ToolVersion the terraform_version that wrote it.
+	FormatVersion string `json:"formatVersion"`
+	ToolVersion   string `json:"toolVersion,omitempty"`
+	// Changes are the planned resource changes (Kind "plan"), or the
+	// drifted resources (Kind "drift").
+	Changes []IaCChange `json:"changes"`
+}
+
+// IaCChange is one resource change of an IaCPlan.
+type IaCChange struct {
+	// Address is the resource instance's address, such as
+	// "module.db.aws_db_instance.main".
+	Address string `json:"address"`
+	// Mode is "managed" or "data"; Type and Name are the resource's.
+	Mode string `json:"mode"`
+	Type string `json:"type"`
+	Name string `json:"name,omitempty"`
+	// Provider is the provider's source address, such as
+	// "registry.terraform.io/hashicorp/aws".
+	Provider string `json:"provider,omitempty"`
+	// Module is the module that declares the resource; nil for the root
+	// module.
+	Module *IaCModule `json:"module,omitempty"`
+	// Action is "create", "update", "delete", "replace", "read", "no-op"
+	// or "forget"; Actions lists the plan's own actions, in order.
+	Action  string   `json:"action"`
+	Actions []string `json:"actions"`
+	// Before and After are the resource's values before and after the
+	// change, with sensitive values redacted and unknown ones marked.
+	Before any `json:"before,omitempty"`
+	After  any `json:"after,omitempty"`
+	// Sensitive lists the paths of the redacted values, and Unknown those
+	// known only after apply, such as "tags.secret" or "ingress[0]".
+	Sensitive []string `json:"sensitive,omitempty"`
+	Unknown   []string `json:"unknown,omitempty"`
+}
+
+// IaCModule is a module call: its address, source and version constraint.
+type IaCModule struct {
+	Address string `json:"address"`
+	Source  string `json:"source"`
+	Version string `json:"version,omitempty"`
+}
+
+// PredicateType returns PredicateIaCPlan.
+func (IaCPlan) PredicateType() string { return PredicateIaCPlan }
+
+// Validate checks the kind, the format version and each change's address,
+// mode, type and action.
+func (pl IaCPlan) Validate() error {
+	p := &problems{typ: PredicateIaCPlan}
+	p.oneOf("kind", pl.Kind, "plan", "drift")
+	p.required("formatVersion", pl.FormatVersion)
+	for i, c := range pl.Changes {
+		f := fmt.Sprintf("changes[%d]", i)
+		p.required(f+".address", c.Address)
+		p.oneOf(f+".mode", c.Mode, "managed", "data")
+		p.required(f+".type", c.Type)
+		p.oneOf(f+".action", c.Action, "create", "update", "delete", "replace", "read", "no-op", "forget")
+		if len(c.Actions) == 0 {
+			p.add(f+".actions", "required")
+		}
+		if c.Module != nil {
+			p.required(f+".module.address", c.Module.Address)
+			p.required(f+".module.source", c.Module.Source)
+		}
 	}
 	return p.err()
 }

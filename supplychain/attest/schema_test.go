@@ -58,6 +58,9 @@ func TestSchemasAgreeWithValidators(t *testing.T) {
 		attest.PipelineRun{ID: "r", Pipeline: "p", Outcome: "failed", BuilderID: "b", StartedAt: when, FinishedAt: when,
 			Steps: []attest.RunStep{{Stage: "deploy", Name: "s", Outcome: "succeeded"}}},
 		attest.Prune{Origin: "o", Rules: []attest.RetentionRule{{MaxAge: "1h"}}, Holds: []attest.LegalHold{{Value: "x"}}, PrunedAt: when},
+		attest.IaCPlan{Kind: "apply", FormatVersion: "1.2"},
+		attest.IaCPlan{Kind: "plan", FormatVersion: "1.2", Changes: []attest.IaCChange{{Address: "a.b", Mode: "managed", Type: "a", Action: "destroy", Actions: []string{"delete"}}}},
+		attest.IaCPlan{Kind: "plan", FormatVersion: "1.2", Changes: []attest.IaCChange{{Address: "a.b", Mode: "managed", Type: "a", Action: "create"}}},
 	}
 	for _, p := range invalid {
 		require.Error(t, p.Validate(), p.PredicateType())

@@ -73,6 +73,15 @@ func Samples() []attest.Predicate {
 			Steps: []attest.RunStep{{Stage: "build", Name: "compile", Outcome: "succeeded", DurationMs: 41000, Record: "sha256:" + strings.Repeat("ab", 32)},
 				{Stage: "release", Name: "approve", Outcome: "succeeded", Manual: true, DurationMs: 600000}},
 			Gates: []attest.RunGate{{Stage: "build", Decision: "dec-1", Outcome: "allowed"}}},
+		attest.IaCPlan{Kind: "plan", FormatVersion: "1.2", ToolVersion: "1.9.8", Changes: []attest.IaCChange{{
+			Address: "module.db.aws_db_instance.main", Mode: "managed", Type: "aws_db_instance", Name: "main",
+			Provider: "registry.terraform.io/hashicorp/aws",
+			Module:   &attest.IaCModule{Address: "module.db", Source: "terraform-aws-modules/rds/aws", Version: "6.10.0"},
+			Action:   "replace", Actions: []string{"create", "delete"},
+			Before:   map[string]any{"engine": "postgres", "password": "(sensitive value)"},
+			After:    map[string]any{"engine": "postgres", "password": "(sensitive value)", "arn": "(known after apply)"},
+			Sensitive: []string{"password"}, Unknown: []string{"arn"},
+		}}},
 		attest.Generic{Type: "https://example.com/custom/v1", JSON: json.RawMessage(`{"score":7,"tags":["a"]}`)},
 	}
 }
