@@ -1,0 +1,83 @@
+// Package policy is paved's policy-as-code engine: guardrails written in
+// Rego v1, evaluated by an embedded OPA (github.com/open-policy-agent/opa
+// v1), with audit-grade decisions.
+//
+// # Engine
+//
+// New compiles a policy set once, from a file system (FS), a directory
+// (Dir), an OPA bundle (Bundle, signature-checked when WithBundleKey is
+// set) or the built-in library (Builtin), and prepares one query per entry
+// point. Evaluate then decides Requests, many times and concurrently.
+// Reload swaps the policy set atomically; a set that does not compile is
+// reported and the engine keeps serving the previous one.
+//
+// The engine is hermetic by default: its capabilities (Capabilities) lack
+// http.send, net.*, opa.runtime and the nondeterministic builtins, so a
+// policy calling one does not compile, and time.now_ns returns the
+// engine clock's time (WithClock). WithNetworkUnsafe brings the network
+// builtins back.
+//
+// # Conventions
+//
+// Close to conftest's: a package paved.<area or stage> holds rules
+//
+//	deny contains v if { ... }   # the control fails
+//	warn contains v if { ... }   # the control warns
+//
+// where v is an object with "msg" and "control" (a control ID of the
+// capability map, such as "DSO-BLD-04") and optionally "finding" (such as
+// a CVE ID, which exceptions can waive one by one). Each deny and warn rule
+// names its control in a METADATA annotation too, with the stages it
+// applies at and the predicate types of the evidence it needs:
+//
+//	# METADATA
+//	# title: SBOM produced per artifact
+//	# custom:
+//	#   control: DSO-BLD-04
+//	#   stages: [build, release]
+//	#   evidence: ["https://cyclonedx.org/bom", "https://spdx.dev/Document"]
+//	deny contains v if { ... }
+//
+// # Decisions
+//
+// Each control gets a Status: pass, fail, waived, warn, manual,
+// not_applicable or error. Missing evidence is an error, never a pass.
+// Whether a control is mandatory or advisory comes from its Binding (the
+// capability map's word, WithBindings), not from the Rego: an advisory
+// control's deny is a warn. Without a binding, deny is mandatory.
+// Exceptions (waivers) are applied in Go after evaluation; an expired one
+// never applies and leaves a Note. A Decision records its ID, time,
+// subject, policy digest and revision, input digest, evidence digests,
+// per-control results with framework mappings, the exceptions applied and
+// the outcome (allowed, blocked, or bypassed by whom and why). It encodes
+// deterministically to JSON, to an in-toto statement with paved's
+// policy-decision predicate (Decision.Statement), to a SLSA VSA
+// (Decision.VSA), to SARIF 2.1.0 and to JUnit XML.
+//
+// # Input
+//
+// The input document is built once per evaluation, straight into OPA's
+// value form, and passed to every entry point. InputSchema returns its
+// JSON schema; Engine.Input returns it as canonical JSON. SBOMs appear as
+// a summary (format, component count, package URLs; see SBOM) and secret
+// scans as a finding count (SecretScan).
+//
+// # Built-in library
+//
+// Builtin holds guardrails for the default capability map's automatable
+// controls, each with Rego tests (Library has them; policytest runs them):
+// DSO-BLD-01 provenance from a trusted builder, signed by it; DSO-BLD-02
+// secret scan clean; DSO-BLD-04 an SBOM per artifact; DSO-BLD-05 no
+// vulnerability past its severity's SLA; DSO-TST-01 tests passed;
+// DSO-SUP-01 artifact signature verified; DSO-SUP-02 a passed VSA;
+// DSO-REL-01 release approved by someone other than the author (two
+// approvers for a high-risk change); DSO-SUP-05 only digests the ledger
+// released ship; DSO-GOV-04 exceptions well formed. Their settings live
+// under data.guardrails (WithData): trusted_builders (builder ID to signer
+// identities), release_signers, vulnerability_sla_days (severity to days).
+//
+// # Concurrency
+//
+// An Engine is safe for concurrent use by multiple goroutines; a Decision
+// is a plain value.
+package policy

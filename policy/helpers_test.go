@@ -1,0 +1,135 @@
+package policy_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	slsa "github.com/in-toto/attestation/go/predicates/provenance/v1"
+	testresult "github.com/in-toto/attestation/go/predicates/test_result/v0"
+	vsav1 "github.com/in-toto/attestation/go/predicates/vsa/v1"
+	vulnsv02 "github.com/in-toto/attestation/go/predicates/vulns/v02"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/types/known/structpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/paved-dev/paved/policy"
+	"github.com/paved-dev/paved/supplychain"
+	"github.com/paved-dev/paved/supplychain/attest"
+)
+
+// when is the fixed evaluation time of the tests.
+var when = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+
+func clock() time.Time { return when }
+
+// settings are the built-in library's settings the tests use.
+func settings() map[string]any {
+	return map[string]any{"guardrails": map[string]any{
+		"trusted_builders": map[string]any{"https://ci.example.com/runner": []any{"builder@example.com"}},
+		"release_signers":  []any{"release@example.com"},
+	}}
+}
+
+// newEngine builds an engine over the built-in library with the test
+// clock and settings.
+func newEngine(t testing.TB, opts ...policy.Option) *policy.Engine {
+	t.Helper()
+	e, err := policy.New(context.Background(), policy.Builtin(),
+		append([]policy.Option{policy.WithClock(clock), policy.WithData(settings())}, opts...)...)
+	require.NoError(t, err)
+	return e
+}
+
+// digest returns a sha256 digest string of s.
+func digest(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+var subject = supplychain.Subject{
+	Name:   "bin/app",
+	Digest: supplychain.DigestSet{"sha256": strings.Repeat("ab", 32)},
+	PURL:   "pkg:golang/example.com/app@v1.2.3",
+}
+
+func evidence(p attest.Predicate, signer string) policy.Evidence {
+	return policy.Evidence{Predicate: p, Digest: digest(fmt.Sprintf("%s %p", p.PredicateType(), &p)), Signers: []string{signer}}
+}
+
+func finding(id, score string, seen time.Time) *vulnsv02.Result {
+	return &vulnsv02.Result{
+		Id:          id,
+		Severity:    []*vulnsv02.Result_Severity{{Method: "CVSS_V3", Score: score}},
+		Annotations: []*structpb.Struct{{Fields: map[string]*structpb.Value{"firstSeen": structpb.NewStringValue(seen.Format(time.RFC3339))}}},
+	}
+}
+
+// releaseRequest returns a release-stage request that passes every
+// built-in guardrail: an SBOM with the given number of components and
+// attestations evidence items in all (at least 6).
+func releaseRequest(components, attestations int) policy.Request {
+	purls := make([]string, components)
+	for i := range purls {
+		purls[i] = fmt.Sprintf("pkg:golang/example.com/dep%04d@v1.%d.%d", i, i%7, i%13)
+	}
+	prov := attest.NewProvenance(&slsa.Provenance{
+		BuildDefinition: &slsa.BuildDefinition{
+			BuildType:          "https://paved.dev/build/go/v1",
+			ExternalParameters: &structpb.Struct{Fields: map[string]*structpb.Value{"ref": structpb.NewStringValue("refs/tags/v1.2.3")}},
+		},
+		RunDetails: &slsa.RunDetails{Builder: &slsa.Builder{Id: "https://ci.example.com/runner"}},
+	})
+	var results []*vulnsv02.Result
+	for i := range 10 {
+		results = append(results, finding(fmt.Sprintf("CVE-2026-%04d", i), "4.3", when.AddDate(0, 0, -10)))
+	}
+	evs := []policy.Evidence{
+		evidence(prov, "builder@example.com"),
+		evidence(policy.SBOM{Type: policy.PredicateCycloneDX, Format: "CycloneDX", SpecVersion: "1.6", Components: components, PURLs: purls}, "builder@example.com"),
+		evidence(attest.NewVulns(&vulnsv02.Vulns{Scanner: &vulnsv02.Scanner{Uri: "pkg:golang/golang.org/x/vuln", Result: results}}), "scanner@example.com"),
+		evidence(policy.SecretScan{Scanner: "gitleaks", Findings: 0}, "builder@example.com"),
+		evidence(attest.NewTestResult(&testresult.TestResult{Result: "PASSED", PassedTests: []string{"TestA", "TestB"}}), "builder@example.com"),
+		evidence(attest.NewVSA(&vsav1.VerificationSummary{
+			Verifier:           &vsav1.VerificationSummary_Verifier{Id: "https://verifier.example.com"},
+			TimeVerified:       timestamppb.New(when.Add(-time.Hour)),
+			ResourceUri:        subject.PURL,
+			Policy:             &vsav1.VerificationSummary_Policy{Uri: "https://example.com/policy/release"},
+			VerificationResult: "PASSED",
+			VerifiedLevels:     []string{"SLSA_BUILD_LEVEL_3"},
+		}), "verifier@example.com"),
+	}
+	for i := len(evs); i < attestations; i++ {
+		evs = append(evs, evidence(attest.NewTestResult(&testresult.TestResult{
+			Result:      "PASSED",
+			PassedTests: []string{fmt.Sprintf("TestSuite%d/A", i), fmt.Sprintf("TestSuite%d/B", i)},
+		}), "builder@example.com"))
+	}
+	return policy.Request{
+		Stage:       policy.StageRelease,
+		Environment: "production",
+		Subject:     subject,
+		Evidence:    evs,
+		Change: &attest.Change{ID: "CHG-1", Title: "Add caching", Author: "alice@example.com", Owner: "payments",
+			Risk: "high", CreatedAt: when.Add(-48 * time.Hour)},
+		Approvals: []attest.Approval{
+			{Approver: "bob@example.com", Decision: "approved", ChangeID: "CHG-1", Stage: "release", DecidedAt: when.Add(-time.Hour)},
+			{Approver: "carol@example.com", Decision: "approved", ChangeID: "CHG-1", Stage: "release", DecidedAt: when.Add(-time.Hour)},
+		},
+		Signatures: []policy.Signature{{Identity: "release@example.com", KeyID: "release-2026"}},
+		Released:   []string{"sha256:" + strings.Repeat("ab", 32), digest("other release")},
+	}
+}
+
+// statuses maps control IDs to their statuses.
+func statuses(d *policy.Decision) map[string]policy.Status {
+	out := map[string]policy.Status{}
+	for _, c := range d.Controls {
+		out[c.Control] = c.Status
+	}
+	return out
+}

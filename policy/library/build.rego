@@ -1,0 +1,165 @@
+# METADATA
+# title: Build guardrails
+# description: Provenance, secret scan, SBOM and vulnerability checks.
+package paved.build
+
+import data.paved.lib
+
+# METADATA
+# title: Builds run on a hosted build platform with signed provenance
+# description: >-
+#   Some provenance names a builder listed in
+#   data.guardrails.trusted_builders (builder ID -> signer identities) and
+#   is signed by one of that builder's identities.
+# custom:
+#   control: DSO-BLD-01
+#   stages: [build, release]
+#   evidence: ["https://slsa.dev/provenance/v1"]
+deny contains v if {
+	count(trusted_provenance) == 0
+	v := {
+		"control": "DSO-BLD-01",
+		"msg": sprintf("none of the %d provenance attestations is signed by a trusted builder (builders: %v)", [count(lib.evidence(lib.provenance_type)), builders]),
+	}
+}
+
+trusted_builders := lib.setting("trusted_builders", {})
+
+builders := {b | some item in lib.evidence(lib.provenance_type); b := item.predicate.runDetails.builder.id}
+
+trusted_provenance contains item.digest if {
+	some item in lib.evidence(lib.provenance_type)
+	identities := trusted_builders[item.predicate.runDetails.builder.id]
+	some signer in item.signers
+	signer in identities
+}
+
+# METADATA
+# title: Source and build files carry no secrets
+# custom:
+#   control: DSO-BLD-02
+#   stages: [build, release]
+#   evidence: ["https://paved.dev/attestation/secret-scan/v1"]
+deny contains v if {
+	some item in lib.evidence(lib.secret_scan_type)
+	item.predicate.findings > 0
+	v := {
+		"control": "DSO-BLD-02",
+		"msg": sprintf("secret scan by %s found %d secrets (rules: %v)", [item.predicate.scanner, item.predicate.findings, object.get(item.predicate, "rules", [])]),
+	}
+}
+
+# METADATA
+# title: SBOM produced per artifact
+# custom:
+#   control: DSO-BLD-04
+#   stages: [build, release]
+#   evidence: ["https://cyclonedx.org/bom", "https://spdx.dev/Document"]
+deny contains v if {
+	count(lib.sboms) == 0
+	v := {"control": "DSO-BLD-04", "msg": sprintf("no SBOM for %s", [input.subject.name])}
+}
+
+# METADATA
+# custom:
+#   control: DSO-BLD-04
+deny contains v if {
+	count(lib.sboms) > 0
+	every item in lib.sboms {
+		item.predicate.components == 0
+	}
+	v := {"control": "DSO-BLD-04", "msg": sprintf("the SBOMs of %s list no components", [input.subject.name])}
+}
+
+# METADATA
+# title: SBOM components carry package URLs
+# custom:
+#   control: DSO-BLD-04
+warn contains v if {
+	some item in lib.sboms
+	missing := item.predicate.components - count(item.predicate.purls)
+	missing > 0
+	v := {"control": "DSO-BLD-04", "msg": sprintf("%d of the %d components of SBOM %s have no package URL", [missing, item.predicate.components, item.digest])}
+}
+
+# METADATA
+# title: Dependencies have no known exploitable vulnerabilities above the threshold
+# description: >-
+#   No vulnerability is open longer than its severity's SLA in days
+#   (data.guardrails.vulnerability_sla_days, by default critical 15, high
+#   30, medium 90, low 180). A finding's age runs from the earliest
+#   firstSeen or published annotation; a finding without one, or without a
+#   known severity, counts as past its SLA and as critical.
+# custom:
+#   control: DSO-BLD-05
+#   stages: [build, release]
+#   evidence: ["https://in-toto.io/attestation/vulns/v0.2"]
+deny contains v if {
+	some r in findings
+	seen := first_seen_ns(r)
+	sev := severity(r)
+	limit := sla_days[sev]
+	age := floor((time.now_ns() - seen) / day_ns)
+	age > limit
+	v := {
+		"control": "DSO-BLD-05",
+		"finding": r.id,
+		"msg": sprintf("%s (%s) has been open %d days, past its %d-day SLA", [r.id, sev, age, limit]),
+	}
+}
+
+# METADATA
+# custom:
+#   control: DSO-BLD-05
+deny contains v if {
+	some r in findings
+	not first_seen_ns(r)
+	v := {
+		"control": "DSO-BLD-05",
+		"finding": r.id,
+		"msg": sprintf("%s (%s) has no firstSeen or published time, so it counts as past its SLA", [r.id, severity(r)]),
+	}
+}
+
+day_ns := ((24 * 60) * 60) * 1000000000
+
+default_sla_days := {"critical": 15, "high": 30, "medium": 90, "low": 180}
+
+sla_days := lib.setting("vulnerability_sla_days", default_sla_days)
+
+findings contains r if {
+	some item in lib.evidence(lib.vulns_type)
+	some r in object.get(item.predicate.scanner, "result", [])
+}
+
+first_seen_ns(r) := min(times) if {
+	times := {t |
+		some a in object.get(r, "annotations", [])
+		some key in ["firstSeen", "published"]
+		t := lib.rfc3339_ns(a[key])
+	}
+	count(times) > 0
+}
+
+ratings := ["none", "low", "medium", "high", "critical"]
+
+rank := {name: i | some i, name in ratings}
+
+# severity(r) is the highest rating among r's severities, "critical" when
+# none is known.
+severity(r) := ratings[max(ranks)] if {
+	ranks := {rank[x] | some s in object.get(r, "severity", []); x := rating(s)}
+	count(ranks) > 0
+} else := "critical"
+
+rating(s) := lower(s.score) if rank[lower(s.score)]
+
+rating(s) := lower(s.score) if lower(s.score) == "none"
+
+rating(s) := cvss_rating(to_number(s.score)) if regex.match(`^[0-9]+(\.[0-9]+)?$`, s.score)
+
+cvss_rating(n) := "critical" if n >= 9
+else := "high" if n >= 7
+else := "medium" if n >= 4
+else := "low" if n > 0
+else := "none"

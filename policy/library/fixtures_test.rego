@@ -1,0 +1,114 @@
+# METADATA
+# title: Fixtures for the built-in library's tests
+# description: >-
+#   A release-stage input that passes every built-in guardrail, the
+#   settings it passes under, and helpers to vary it.
+package paved.fixtures
+
+now_ns := time.parse_rfc3339_ns("2026-11-28T12:00:00Z")
+
+subject_digest := "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+
+settings := {
+	"trusted_builders": {"https://builder.example/ci@v1": ["builder@example.com"]},
+	"release_signers": ["release@example.com"],
+}
+
+provenance_type := "https://slsa.dev/provenance/v1"
+
+sbom_type := "https://cyclonedx.org/bom"
+
+vulns_type := "https://in-toto.io/attestation/vulns/v0.2"
+
+secret_scan_type := "https://paved.dev/attestation/secret-scan/v1"
+
+testresult_type := "https://in-toto.io/attestation/test-result/v0.1"
+
+vsa_type := "https://slsa.dev/verification_summary/v1"
+
+provenance := {
+	"digest": "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+	"signers": ["builder@example.com"],
+	"predicate": {
+		"buildDefinition": {"buildType": "https://builder.example/go@v1", "externalParameters": {"ref": "refs/tags/v1.2.3"}},
+		"runDetails": {"builder": {"id": "https://builder.example/ci@v1"}},
+	},
+}
+
+sbom := {
+	"digest": "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+	"signers": ["builder@example.com"],
+	"predicate": {"format": "CycloneDX", "specVersion": "1.6", "components": 2, "purls": ["pkg:golang/example.com/a@v1.0.0", "pkg:golang/example.com/b@v2.0.0"]},
+}
+
+# finding(id, score, seen) is a vulns result.
+finding(id, score, seen) := {"id": id, "severity": [{"method": "CVSS_V3", "score": score}], "annotations": [{"firstSeen": seen}]}
+
+vulns(results) := {
+	"digest": "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+	"signers": ["scanner@example.com"],
+	"predicate": {"scanner": {"uri": "https://scanner.example", "result": results}},
+}
+
+secret_scan(n) := {"digest": "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", "signers": ["builder@example.com"], "predicate": {"scanner": "gitleaks", "findings": n}}
+
+testresult(result) := {"digest": "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", "signers": ["builder@example.com"], "predicate": {"result": result, "passedTests": ["TestA"], "failedTests": ["TestB"]}}
+
+vsa(result) := {
+	"digest": "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+	"signers": ["verifier@example.com"],
+	"predicate": {
+		"verifier": {"id": "https://verifier.example"},
+		"resourceUri": "pkg:golang/example.com/app@v1.2.3",
+		"policy": {"uri": "https://policy.example/release"},
+		"verificationResult": result,
+		"verifiedLevels": ["SLSA_BUILD_LEVEL_3"],
+	},
+}
+
+approval(who, decision) := {"approver": who, "decision": decision, "changeId": "CHG-1", "stage": "release", "decidedAt": "2026-11-28T10:00:00Z"}
+
+exception := {
+	"id": "EX-1",
+	"controls": ["DSO-BLD-05"],
+	"digests": [subject_digest],
+	"findings": ["CVE-2026-0002"],
+	"justification": "not reachable: the vulnerable function is never called",
+	"requestedBy": "alice@example.com",
+	"approvedBy": "security@example.com",
+	"granted": "2026-11-01T00:00:00Z",
+	"expires": "2026-12-01T00:00:00Z",
+}
+
+# input_ok passes every built-in guardrail at the release stage.
+input_ok := {
+	"stage": "release",
+	"time": "2026-11-28T12:00:00Z",
+	"subject": {"name": "app", "digest": {"sha256": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}, "purl": "pkg:golang/example.com/app@v1.2.3"},
+	"evidence": {
+		provenance_type: [provenance],
+		sbom_type: [sbom],
+		vulns_type: [vulns([finding("CVE-2026-0001", "5.3", "2026-11-01T00:00:00Z")])],
+		secret_scan_type: [secret_scan(0)],
+		testresult_type: [testresult("PASSED")],
+		vsa_type: [vsa("PASSED")],
+	},
+	"change": {"id": "CHG-1", "title": "Add caching", "author": "alice@example.com", "owner": "payments", "risk": "low", "createdAt": "2026-11-27T09:00:00Z"},
+	"approvals": [approval("bob@example.com", "approved")],
+	"signatures": [{"identity": "release@example.com"}],
+	"ledger": {"released": {subject_digest: true}},
+	"exceptions": [exception],
+	"exceptionPolicy": {"maxDurationSeconds": 7776000},
+}
+
+# replace(obj, k, v) is obj with k set to v.
+replace(obj, k, v) := object.union(object.remove(obj, [k]), {k: v})
+
+# with_input(k, v) is input_ok with input.k set to v.
+with_input(k, v) := replace(input_ok, k, v)
+
+# with_evidence(t, items) is input_ok with the evidence of type t replaced.
+with_evidence(t, items) := replace(input_ok, "evidence", replace(input_ok.evidence, t, items))
+
+# without_evidence(t) is input_ok without evidence of type t.
+without_evidence(t) := replace(input_ok, "evidence", object.remove(input_ok.evidence, [t]))

@@ -1,0 +1,67 @@
+# METADATA
+# title: Release guardrails
+package paved.release
+
+# METADATA
+# title: Release approved by an authorised approver who is not its author
+# description: >-
+#   The change is approved for release by at least one identity other than
+#   its author, and by two for a high- or critical-risk change; no approver
+#   rejected it.
+# custom:
+#   control: DSO-REL-01
+#   stages: [release]
+#   evidence: ["https://paved.dev/attestation/approval/v1"]
+deny contains v if {
+	not input.change
+	v := {"control": "DSO-REL-01", "msg": "no change record to check the approvals against"}
+}
+
+# METADATA
+# custom:
+#   control: DSO-REL-01
+deny contains v if {
+	count(approvers) < required
+	v := {
+		"control": "DSO-REL-01",
+		"msg": sprintf("%s-risk change %s has %d approvals by someone other than its author %s; %d required", [input.change.risk, input.change.id, count(approvers), input.change.author, required]),
+	}
+}
+
+# METADATA
+# custom:
+#   control: DSO-REL-01
+deny contains v if {
+	some a in decisions
+	a.decision == "rejected"
+	v := {"control": "DSO-REL-01", "msg": sprintf("%s rejected change %s: %s", [a.approver, input.change.id, object.get(a, "comment", "")])}
+}
+
+# METADATA
+# title: Authors do not approve their own changes
+# custom:
+#   control: DSO-REL-01
+warn contains v if {
+	some a in decisions
+	a.decision == "approved"
+	a.approver == input.change.author
+	v := {"control": "DSO-REL-01", "msg": sprintf("%s approved their own change %s; the approval does not count", [a.approver, input.change.id])}
+}
+
+# decisions are the approvals and rejections of the change for release.
+decisions contains a if {
+	some a in input.approvals
+	a.changeId == input.change.id
+	object.get(a, "stage", "release") == "release"
+}
+
+approvers contains a.approver if {
+	some a in decisions
+	a.decision == "approved"
+	a.approver != input.change.author
+}
+
+high_risk := {"high", "critical"}
+
+required := 2 if input.change.risk in high_risk
+else := 1

@@ -1,0 +1,51 @@
+package paved.release_test
+
+import data.paved.fixtures as fx
+import data.paved.release
+
+denied(inp) if {
+	some v in release.deny with input as inp
+	v.control == "DSO-REL-01"
+}
+
+warned(inp) if {
+	some v in release.warn with input as inp
+	v.control == "DSO-REL-01"
+}
+
+high_risk := fx.with_input("change", object.union(fx.input_ok.change, {"risk": "high"}))
+
+test_dso_rel_01_pass_approved_by_other if {
+	not denied(fx.input_ok)
+	not warned(fx.input_ok)
+}
+
+test_dso_rel_01_pass_high_risk_two_approvers if {
+	inp := fx.replace(high_risk, "approvals", [fx.approval("bob@example.com", "approved"), fx.approval("carol@example.com", "approved")])
+	not denied(inp)
+}
+
+test_dso_rel_01_fail_high_risk_one_approver if denied(high_risk)
+
+test_dso_rel_01_fail_high_risk_same_approver_twice if {
+	inp := fx.replace(high_risk, "approvals", [fx.approval("bob@example.com", "approved"), fx.approval("bob@example.com", "approved")])
+	denied(inp)
+}
+
+test_dso_rel_01_fail_author_approved if {
+	inp := fx.with_input("approvals", [fx.approval("alice@example.com", "approved")])
+	denied(inp)
+	warned(inp)
+}
+
+test_dso_rel_01_fail_approval_of_other_change if {
+	other := object.union(fx.approval("bob@example.com", "approved"), {"changeId": "CHG-2"})
+	denied(fx.with_input("approvals", [other]))
+}
+
+test_dso_rel_01_fail_rejected if {
+	inp := fx.with_input("approvals", [fx.approval("bob@example.com", "approved"), fx.approval("carol@example.com", "rejected")])
+	denied(inp)
+}
+
+test_dso_rel_01_fail_no_change if denied(object.remove(fx.input_ok, ["change"]))

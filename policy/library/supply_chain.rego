@@ -1,0 +1,78 @@
+# METADATA
+# title: Supply-chain guardrails
+package paved.supply_chain
+
+import data.paved.lib
+
+# METADATA
+# title: Release artifacts are signed in the pipeline
+# description: >-
+#   The artifact carries a verified signature, by one of
+#   data.guardrails.release_signers when that list is set.
+# custom:
+#   control: DSO-SUP-01
+#   stages: [release]
+deny contains v if {
+	count(input.signatures) == 0
+	v := {"control": "DSO-SUP-01", "msg": sprintf("%s has no verified signature", [input.subject.name])}
+}
+
+# METADATA
+# custom:
+#   control: DSO-SUP-01
+deny contains v if {
+	count(input.signatures) > 0
+	count(release_signers) > 0
+	not signed_by_release_signer
+	v := {
+		"control": "DSO-SUP-01",
+		"msg": sprintf("%s is signed by %v, none of them a release signer", [input.subject.name, {s.identity | some s in input.signatures}]),
+	}
+}
+
+release_signers := {s | some s in lib.setting("release_signers", [])}
+
+signed_by_release_signer if {
+	some s in input.signatures
+	release_signers[s.identity]
+}
+
+# METADATA
+# title: Provenance and signatures are verified before deployment
+# description: A verification summary (VSA) for the artifact PASSED, and none FAILED.
+# custom:
+#   control: DSO-SUP-02
+#   stages: [release, operate]
+#   evidence: ["https://slsa.dev/verification_summary/v1"]
+deny contains v if {
+	some item in lib.evidence(lib.vsa_type)
+	item.predicate.verificationResult == "FAILED"
+	v := {"control": "DSO-SUP-02", "msg": sprintf("verifier %s FAILED %s against policy %s", [item.predicate.verifier.id, item.predicate.resourceUri, item.predicate.policy.uri])}
+}
+
+# METADATA
+# custom:
+#   control: DSO-SUP-02
+deny contains v if {
+	passed := [item | some item in lib.evidence(lib.vsa_type); item.predicate.verificationResult == "PASSED"]
+	count(passed) == 0
+	v := {"control": "DSO-SUP-02", "msg": sprintf("no verification summary of %s PASSED", [input.subject.name])}
+}
+
+# METADATA
+# title: Every shipped version is recorded with its artifact digests
+# description: >-
+#   Only artifacts the ledger records as released ship: one of the
+#   subject's digests is a key of input.ledger.released.
+# custom:
+#   control: DSO-SUP-05
+#   stages: [release, operate]
+deny contains v if {
+	not released
+	v := {"control": "DSO-SUP-05", "msg": sprintf("%s (%v) is not released in the ledger", [input.subject.name, input.subject.digest])}
+}
+
+released if {
+	some alg, hex in input.subject.digest
+	input.ledger.released[concat(":", [alg, hex])]
+}

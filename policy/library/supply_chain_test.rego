@@ -1,0 +1,35 @@
+package paved.supply_chain_test
+
+import data.paved.fixtures as fx
+import data.paved.supply_chain
+
+denied(control, inp) if {
+	some v in supply_chain.deny with input as inp with data.guardrails as fx.settings
+	v.control == control
+}
+
+test_dso_sup_01_pass_signed_by_release_signer if not denied("DSO-SUP-01", fx.input_ok)
+
+test_dso_sup_01_pass_any_signer_without_list if {
+	inp := fx.with_input("signatures", [{"identity": "someone@example.com"}])
+	vs := supply_chain.deny with input as inp with data.guardrails as {}
+	every v in vs {
+		v.control != "DSO-SUP-01"
+	}
+}
+
+test_dso_sup_01_fail_unsigned if denied("DSO-SUP-01", fx.with_input("signatures", []))
+
+test_dso_sup_01_fail_not_release_signer if denied("DSO-SUP-01", fx.with_input("signatures", [{"identity": "mallory@example.com"}]))
+
+test_dso_sup_02_pass_vsa_passed if not denied("DSO-SUP-02", fx.input_ok)
+
+test_dso_sup_02_fail_vsa_failed if denied("DSO-SUP-02", fx.with_evidence(fx.vsa_type, [fx.vsa("PASSED"), fx.vsa("FAILED")]))
+
+test_dso_sup_02_fail_no_vsa if denied("DSO-SUP-02", fx.without_evidence(fx.vsa_type))
+
+test_dso_sup_05_pass_released if not denied("DSO-SUP-05", fx.input_ok)
+
+test_dso_sup_05_fail_not_released if denied("DSO-SUP-05", fx.with_input("ledger", {"released": {"sha256:0000000000000000000000000000000000000000000000000000000000000000": true}}))
+
+test_dso_sup_05_fail_empty_ledger if denied("DSO-SUP-05", fx.with_input("ledger", {"released": {}}))
