@@ -63,6 +63,11 @@ type Decision struct {
 	// PolicyDigest and PolicyRevision identify the policy set.
 	PolicyDigest   string `json:"policyDigest"`
 	PolicyRevision string `json:"policyRevision,omitempty"`
+	// Query lists the Rego queries evaluated, one per package ("none"
+	// when no package had a control applicable at the stage).
+	Query string `json:"query"`
+	// Verifier identifies the engine that decided (WithVerifier).
+	Verifier string `json:"verifier"`
 	// InputDigest is the digest of the input document's canonical JSON
 	// (see Engine.Input).
 	InputDigest string `json:"inputDigest"`
@@ -126,9 +131,10 @@ type AppliedException struct {
 	ID string `json:"id"`
 	// Controls lists the controls it waived something of, sorted.
 	Controls []string `json:"controls"`
-	// RequestedBy and ApprovedBy are the exception's.
-	RequestedBy string `json:"requestedBy"`
-	ApprovedBy  string `json:"approvedBy"`
+	// Justification, RequestedBy and ApprovedBy are the exception's.
+	Justification string `json:"justification"`
+	RequestedBy   string `json:"requestedBy"`
+	ApprovedBy    string `json:"approvedBy"`
 	// Expires is the exception's expiry.
 	Expires time.Time `json:"expires"`
 }

@@ -50,10 +50,12 @@ func (e *Engine) Evaluate(ctx context.Context, req Request, opts ...EvalOption) 
 	if ec.explain {
 		explain = &explainer{}
 	}
+	var queries []string
 	for _, en := range set.entries {
 		if en.complete && !slices.ContainsFunc(en.controls, ev.applicable) {
 			continue
 		}
+		queries = append(queries, en.query)
 		evalOpts := []rego.EvalOption{rego.EvalParsedInput(input), rego.EvalTime(now)}
 		var tracer *topdown.BufferTracer
 		if explain != nil {
@@ -74,6 +76,9 @@ func (e *Engine) Evaluate(ctx context.Context, req Request, opts ...EvalOption) 
 		ev.collect(en, rs)
 	}
 
+	if len(queries) == 0 {
+		queries = []string{"none"}
+	}
 	d := &Decision{
 		Time:           now,
 		Stage:          req.Stage,
@@ -82,6 +87,8 @@ func (e *Engine) Evaluate(ctx context.Context, req Request, opts ...EvalOption) 
 		PolicyDigest:   set.digest,
 		PolicyRevision: set.revision,
 		InputDigest:    inputDigest,
+		Query:          strings.Join(queries, "; "),
+		Verifier:       e.cfg.verifier,
 		Evidence:       make([]string, 0, len(req.Evidence)),
 	}
 	for _, x := range req.Evidence {
@@ -321,7 +328,7 @@ func (ev *evaluation) waive(cr *ControlResult, vs []Violation, missing *[]string
 		cr.Exceptions = append(cr.Exceptions, x.ID)
 		a := applied[x.ID]
 		if a == nil {
-			a = &AppliedException{ID: x.ID, RequestedBy: x.RequestedBy, ApprovedBy: x.ApprovedBy, Expires: x.Expires.UTC()}
+			a = &AppliedException{ID: x.ID, Justification: x.Justification, RequestedBy: x.RequestedBy, ApprovedBy: x.ApprovedBy, Expires: x.Expires.UTC()}
 			applied[x.ID] = a
 		}
 		a.Controls = append(a.Controls, cr.Control)

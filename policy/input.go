@@ -3,6 +3,7 @@ package policy
 import (
 	"bytes"
 	"crypto/sha256"
+	_ "embed"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -308,3 +309,10 @@ func appendJSONString(b []byte, s string) []byte {
 	}
 	return append(b, '"')
 }
+
+//go:embed schema/input.json
+var inputSchema []byte
+
+// InputSchema returns the JSON schema (draft 2020-12) of the input
+// document. The caller must not modify it.
+func InputSchema() []byte { return inputSchema }
