@@ -34,7 +34,10 @@ func (e *Engine) Input(req Request) ([]byte, error) {
 	if err := w.value(v); err != nil {
 		return nil, err
 	}
-	return buf.Bytes(), w.flush()
+	if err := w.flush(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // inputDigest returns the digest of v's canonical JSON, failing with
