@@ -71,6 +71,14 @@ func Detect(data []byte) (Format, error) {
 	default:
 		return "", &Error{Line: 1, Column: 1 + len(data) - len(trimmed), Err: fmt.Errorf("%w: neither JSON nor XML (starts with %q)", ErrUnsupported, trimmed[0])}
 	}
+	// Cheap path: only one of the two keys appears anywhere.
+	hasBOM, hasSPDX := bytes.Contains(data, []byte(`"bomFormat"`)), bytes.Contains(data, []byte(`"spdxVersion"`))
+	switch {
+	case hasBOM && !hasSPDX:
+		return CycloneDXJSON, nil
+	case hasSPDX && !hasBOM:
+		return SPDXJSON, nil
+	}
 	var head struct {
 		BOMFormat   *string `json:"bomFormat"`
 		SPDXVersion *string `json:"spdxVersion"`

@@ -49,6 +49,7 @@ type config struct {
 	goCmd       string
 	downloads   bool
 	fullGraph   bool
+	tests       bool
 	mainVersion string
 }
 
@@ -105,6 +106,13 @@ func WithFullGraph() Option {
 	return optionFunc(func(c *config) error { c.fullGraph = true; return nil })
 }
 
+// WithTests makes GenerateModule also list the modules only the main
+// module's tests need; by default they are left out, as
+// `cyclonedx-gomod mod` leaves them out.
+func WithTests() Option {
+	return optionFunc(func(c *config) error { c.tests = true; return nil })
+}
+
 // WithMainVersion sets the version of the main module, which the go
 // command does not know; by default the main component has no version.
 func WithMainVersion(v string) Option {
@@ -132,8 +140,10 @@ type goModule struct {
 
 // GenerateModule makes a CycloneDX 1.6 BOM of the Go module in dir: the
 // main module as the metadata component and every module that provides
-// packages to its build or its tests' (the modules `go mod why -m -vendor`
-// reports as needed), or with WithFullGraph every module of the graph. Each
+// packages to its build (the modules `go mod why -m -vendor` reports as
+// needed other than through a test, the set `cyclonedx-gomod mod` lists),
+// with WithTests also those its tests need, or with WithFullGraph every
+// module of the graph. Each
 // component has its version, a pkg:golang purl, its go.sum hash (the h1
 // SHA-256, in hex), the license the module cache shows where one is
 // recognised, and the dependency edges of `go mod graph` between the
@@ -144,27 +154,31 @@ func GenerateModule(ctx context.Context, dir string, opts ...Option) (*cdx.BOM, 
 	if err != nil {
 		return nil, err
 	}
+	// go mod graph names every module path, so go mod why can run on its
+	// output while go list reads the selected versions.
 	var (
-		wg       sync.WaitGroup
-		graph    []byte
-		graphErr error
+		wg      sync.WaitGroup
+		graph   []byte
+		needed  map[string]bool
+		sideErr error
 	)
-	wg.Go(func() { graph, graphErr = cfg.run(ctx, dir, "mod", "graph") })
+	wg.Go(func() {
+		graph, sideErr = cfg.run(ctx, dir, "mod", "graph")
+		if sideErr == nil && !cfg.fullGraph {
+			needed, sideErr = cfg.neededModules(ctx, dir, graphPaths(graph))
+		}
+	})
 	listed, err := cfg.run(ctx, dir, "list", "-m", "-json", "all")
 	var mods []goModule
 	if err == nil {
 		mods, err = decodeModules(listed)
 	}
-	var needed map[string]bool
-	if err == nil && !cfg.fullGraph {
-		needed, err = cfg.neededModules(ctx, dir, mods)
-	}
 	wg.Wait()
 	if err != nil {
 		return nil, err
 	}
-	if graphErr != nil {
-		return nil, graphErr
+	if sideErr != nil {
+		return nil, sideErr
 	}
 	sums, err := readGoSum(filepath.Join(dir, "go.sum"))
 	if err != nil {
@@ -241,14 +255,10 @@ func decodeModules(data []byte) ([]goModule, error) {
 }
 
 // neededModules runs `go mod why -m -vendor` over every dependency and
-// returns the paths of those the main module needs.
-func (c *config) neededModules(ctx context.Context, dir string, mods []goModule) (map[string]bool, error) {
-	args := []string{"mod", "why", "-m", "-vendor"}
-	for _, m := range mods {
-		if !m.Main {
-			args = append(args, m.Path)
-		}
-	}
+// returns the paths of those the main module's packages need (and its
+// tests', with WithTests).
+func (c *config) neededModules(ctx context.Context, dir string, paths []string) (map[string]bool, error) {
+	args := append([]string{"mod", "why", "-m", "-vendor"}, paths...)
 	needed := map[string]bool{}
 	if len(args) == 4 {
 		return needed, nil
@@ -257,22 +267,53 @@ func (c *config) neededModules(ctx context.Context, dir string, mods []goModule)
 	if err != nil {
 		return nil, err
 	}
-	// Output: "# path" then either the import chain or
-	// "(main module does not need module path)".
+	// Output: "# path" then either "(main module does not need ...)" or
+	// the shortest import chain from the main module to a package of the
+	// module. A chain through a test ("example.com/m.test") means the
+	// module is needed only by tests.
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	sc.Buffer(nil, 1<<20)
 	var current string
-	for sc.Scan() {
-		line := sc.Text()
-		if p, ok := strings.CutPrefix(line, "# "); ok {
-			current = p
-			continue
-		}
-		if current != "" && line != "" && !strings.HasPrefix(line, "(main module does not need") {
-			needed[current] = true
+	testOnly := false
+	flush := func() {
+		if current != "" && needed[current] && testOnly && !c.tests {
+			delete(needed, current)
 		}
 	}
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if p, ok := strings.CutPrefix(line, "# "); ok {
+			flush()
+			current, testOnly = p, false
+			continue
+		}
+		if current == "" || line == "" || strings.HasPrefix(line, "(main module does not need") {
+			continue
+		}
+		needed[current] = true
+		testOnly = testOnly || strings.HasSuffix(line, ".test")
+	}
+	flush()
 	return needed, sc.Err()
+}
+
+// graphPaths returns the module paths `go mod graph` names as
+// requirements: every module of the graph but the main one.
+func graphPaths(graph []byte) []string {
+	seen := map[string]bool{}
+	var paths []string
+	for line := range strings.Lines(string(graph)) {
+		_, to, ok := strings.Cut(strings.TrimSpace(line), " ")
+		if !ok {
+			continue
+		}
+		path, _, _ := strings.Cut(to, "@")
+		if !seen[path] {
+			seen[path] = true
+			paths = append(paths, path)
+		}
+	}
+	return paths
 }
 
 // readGoSum maps "path version" to the h1 hash of go.sum; a missing go.sum

@@ -2,9 +2,9 @@ package sbom_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/hex"
-	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -52,19 +52,28 @@ func componentNames(bom *cdx.BOM) []string {
 	return names
 }
 
+// neededByGoList lists the modules that provide packages to the build
+// of dir (and its tests' with -test), computed by go list, independently
+// of go mod why.
+func neededByGoList(t *testing.T, dir string, test bool) []string {
+	args := []string{"list", "-deps", "-f", "{{with .Module}}{{if not .Main}}{{.Path}}{{end}}{{end}}"}
+	if test {
+		args = append(args, "-test")
+	}
+	want := strings.Fields(goCmd(t, dir, append(args, "./...")...))
+	slices.Sort(want)
+	return slices.Compact(want)
+}
+
 func TestGenerateModuleListsTheNeededModules(t *testing.T) {
 	bom, err := sbom.GenerateModule(context.Background(), shopDir, sbom.WithClock(fixedClock), sbom.WithMainVersion("v1.4.0"))
 	require.NoError(t, err)
+	assert.Equal(t, neededByGoList(t, shopDir, false), componentNames(bom))
+	assert.Equal(t, []string{"example.com/vulnlib"}, componentNames(bom), "testify and yaml serve only the tests")
 
-	// The modules that provide packages to the build and its tests,
-	// computed independently of go mod why.
-	var want []string
-	for _, m := range strings.Fields(goCmd(t, shopDir, "list", "-deps", "-test", "-f", "{{with .Module}}{{if not .Main}}{{.Path}}{{end}}{{end}}", "./...")) {
-		want = append(want, m)
-	}
-	slices.Sort(want)
-	want = slices.Compact(want)
-	assert.Equal(t, want, componentNames(bom))
+	bom, err = sbom.GenerateModule(context.Background(), shopDir, sbom.WithClock(fixedClock), sbom.WithMainVersion("v1.4.0"), sbom.WithTests())
+	require.NoError(t, err)
+	assert.Equal(t, neededByGoList(t, shopDir, true), componentNames(bom))
 	assert.Equal(t, []string{"example.com/vulnlib", "github.com/stretchr/testify", "go.yaml.in/yaml/v3"}, componentNames(bom))
 
 	md := bom.Metadata
@@ -186,7 +195,7 @@ func at(f []string, i int) string {
 }
 
 func TestEncodeRoundTrip(t *testing.T) {
-	bom, err := sbom.GenerateModule(context.Background(), shopDir, sbom.WithClock(fixedClock))
+	bom, err := sbom.GenerateModule(context.Background(), shopDir, sbom.WithClock(fixedClock), sbom.WithTests())
 	require.NoError(t, err)
 	want, err := sbom.FromCycloneDX(bom)
 	require.NoError(t, err)

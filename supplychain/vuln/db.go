@@ -37,6 +37,7 @@ type entry struct {
 	affected *Affected
 	versions map[string]bool
 	ranges   [][]event // SEMVER and ECOSYSTEM ranges, events sorted
+	severity SeverityScore
 }
 
 // event is one range event with its version parsed; v is nil for
@@ -161,22 +162,37 @@ func isRecordError(err error) bool {
 // but never match. An affected entry whose ecosystem has no version
 // ordering in paved, or whose range versions do not parse, is left out of
 // the index and reported by Problems: an explicit "unsupported", never a
-// silent skip. GIT ranges are not evaluated (an SBOM names versions, not
+// silent skip, as are CVSS vectors that do not score. GIT ranges are not evaluated (an SBOM names versions, not
 // commits); the entry's explicit versions still match.
 func NewDB(records []*Record) *DB {
 	db := &DB{records: records, index: make(map[packageKey][]*entry, len(records))}
+	ordered := map[string]bool{} // ecosystems with a version ordering
 	for _, r := range records {
 		if r.Modified.After(db.modified) {
 			db.modified = r.Modified
 		}
 		for i := range r.Affected {
 			a := &r.Affected[i]
+			eco := ecosystemBase(a.Package.Ecosystem)
+			ok, known := ordered[eco]
+			if !known {
+				_, err := semantic.Parse("0", eco)
+				ok = err == nil
+				ordered[eco] = ok
+			}
+			if !ok {
+				db.problems = append(db.problems, &RecordError{ID: r.ID, Field: fmt.Sprintf("affected[%d]", i), Err: fmt.Errorf("%w: ecosystem %q has no version ordering in paved", ErrUnsupported, a.Package.Ecosystem)})
+				continue
+			}
 			e, err := newEntry(r, a)
 			if err != nil {
 				db.problems = append(db.problems, &RecordError{ID: r.ID, Field: fmt.Sprintf("affected[%d]", i), Err: err})
 				continue
 			}
-			k := packageKey{ecosystemBase(a.Package.Ecosystem), normalizeName(ecosystemBase(a.Package.Ecosystem), a.Package.Name)}
+			sev, problems := entrySeverity(r, a)
+			e.severity = sev
+			db.problems = append(db.problems, problems...)
+			k := packageKey{eco, normalizeName(eco, a.Package.Name)}
 			db.index[k] = append(db.index[k], e)
 		}
 	}
@@ -186,9 +202,6 @@ func NewDB(records []*Record) *DB {
 // newEntry parses the versions of one affected entry.
 func newEntry(r *Record, a *Affected) (*entry, error) {
 	eco := ecosystemBase(a.Package.Ecosystem)
-	if _, err := semantic.Parse("0", eco); err != nil {
-		return nil, fmt.Errorf("%w: ecosystem %q has no version ordering in paved", ErrUnsupported, a.Package.Ecosystem)
-	}
 	e := &entry{record: r, affected: a}
 	if len(a.Versions) > 0 {
 		e.versions = make(map[string]bool, len(a.Versions))

@@ -158,6 +158,9 @@ func (db *DB) lookup(eco, name, raw string) ([]match, error) {
 // group merges matches that name the same vulnerability (one's ID is
 // another's alias, directly or through a third) into groups.
 func group(ms []match) [][]match {
+	if len(ms) <= 1 {
+		return [][]match{ms}[:len(ms)]
+	}
 	parent := make([]int, len(ms))
 	for i := range parent {
 		parent[i] = i

@@ -140,12 +140,8 @@ func ParseRecord(data []byte) (*Record, error) {
 		return nil, &RecordError{Err: fmt.Errorf("%d bytes, the limit is %d", len(data), MaxRecordSize)}
 	}
 	var r Record
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&r); err != nil {
+	if err := json.Unmarshal(data, &r); err != nil {
 		return nil, &RecordError{Err: err}
-	}
-	if dec.More() {
-		return nil, &RecordError{ID: r.ID, Err: errors.New("data after the record")}
 	}
 	if err := r.check(); err != nil {
 		return nil, err

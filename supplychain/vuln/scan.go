@@ -101,8 +101,6 @@ type Report struct {
 	Findings []Finding `json:"findings"`
 	// Skipped lists the components that could not be matched.
 	Skipped []Skipped `json:"skipped,omitempty"`
-	// Problems lists severity vectors that did not score, as strings.
-	Problems []string `json:"problems,omitempty"`
 }
 
 // Active returns the findings no VEX statement suppresses.
@@ -224,7 +222,7 @@ func (m *Matcher) Match(s *sbom.SBOM) *Report {
 			continue
 		}
 		for _, g := range group(ms) {
-			f := m.finding(g, c, eco, name, now, root.PURL, rep)
+			f := m.finding(g, c, eco, name, now, root.PURL)
 			rep.Findings = append(rep.Findings, f)
 		}
 	}
@@ -240,7 +238,7 @@ func (m *Matcher) Match(s *sbom.SBOM) *Report {
 }
 
 // finding makes the finding of one group of matches.
-func (m *Matcher) finding(g []match, c sbom.Component, eco, name string, now time.Time, rootPURL string, rep *Report) Finding {
+func (m *Matcher) finding(g []match, c sbom.Component, eco, name string, now time.Time, rootPURL string) Finding {
 	id, aliases := ids(g)
 	f := Finding{
 		ID: id, Aliases: aliases, Summary: summary(g),
@@ -255,11 +253,8 @@ func (m *Matcher) finding(g []match, c sbom.Component, eco, name string, now tim
 	f.Records = slices.Compact(f.Records)
 	slices.Sort(f.FixedIn)
 	f.FixedIn = slices.Compact(f.FixedIn)
-	sev, problems := severityOf(g)
+	sev := severityOf(g)
 	f.Severity = sev
-	for _, p := range problems {
-		rep.Problems = append(rep.Problems, p.Error())
-	}
 	if d, ok := m.cfg.sla[sev.Rating]; ok {
 		from := f.Published
 		if from.IsZero() {

@@ -101,47 +101,65 @@ func ScoreVector(vector string) (SeverityScore, error) {
 	return SeverityScore{Rating: ratingOf(score), Score: score, Vector: vector, Source: source}, nil
 }
 
-// severityOf is the most severe rating of a group's CVSS vectors (record
-// and affected-entry ones), else of its database_specific words, else
-// Unknown. Vectors that do not score are returned as problems.
-func severityOf(g []match) (SeverityScore, []error) {
+// better reports whether a is more severe than b.
+func (a SeverityScore) better(b SeverityScore) bool {
+	return a.Rating.rank() > b.Rating.rank() || (a.Rating == b.Rating && a.Score > b.Score)
+}
+
+// entrySeverity is the most severe rating of the CVSS vectors of a record
+// and one of its affected entries, else of the record's database_specific
+// word, else Unknown. Vectors that do not score are returned as problems.
+func entrySeverity(r *Record, a *Affected) (SeverityScore, []error) {
 	best := SeverityScore{Rating: Unknown}
 	var problems []error
-	consider := func(s SeverityScore) {
-		if s.Rating.rank() > best.Rating.rank() || (s.Rating == best.Rating && s.Score > best.Score) {
-			best = s
-		}
-	}
-	for _, m := range g {
-		sevs := append(append([]Severity(nil), m.record.Severity...), m.entry.affected.Severity...)
-		for _, s := range sevs {
+	for _, list := range [][]Severity{r.Severity, a.Severity} {
+		for _, s := range list {
 			if !strings.HasPrefix(s.Type, "CVSS_V") {
 				continue
 			}
 			sc, err := ScoreVector(s.Score)
 			if err != nil {
-				problems = append(problems, &RecordError{ID: m.record.ID, Field: "severity", Err: err})
+				problems = append(problems, &RecordError{ID: r.ID, Field: "severity", Err: err})
 				continue
 			}
-			consider(sc)
+			if sc.better(best) {
+				best = sc
+			}
 		}
 	}
 	if best.Rating != Unknown {
 		return best, problems
 	}
-	for _, m := range g {
-		switch strings.ToUpper(m.record.databaseSeverity()) {
-		case "CRITICAL":
-			consider(SeverityScore{Rating: Critical, Source: "database_specific"})
-		case "HIGH":
-			consider(SeverityScore{Rating: High, Source: "database_specific"})
-		case "MODERATE", "MEDIUM":
-			consider(SeverityScore{Rating: Medium, Source: "database_specific"})
-		case "LOW":
-			consider(SeverityScore{Rating: Low, Source: "database_specific"})
-		}
+	switch strings.ToUpper(r.databaseSeverity()) {
+	case "CRITICAL":
+		best = SeverityScore{Rating: Critical, Source: "database_specific"}
+	case "HIGH":
+		best = SeverityScore{Rating: High, Source: "database_specific"}
+	case "MODERATE", "MEDIUM":
+		best = SeverityScore{Rating: Medium, Source: "database_specific"}
+	case "LOW":
+		best = SeverityScore{Rating: Low, Source: "database_specific"}
 	}
 	return best, problems
+}
+
+// severityOf is the most severe rating of a group's entries; a CVSS score
+// wins over a database's word.
+func severityOf(g []match) SeverityScore {
+	best := SeverityScore{Rating: Unknown}
+	for _, m := range g {
+		s := m.entry.severity
+		if (s.Score > 0) != (best.Score > 0) {
+			if s.Score > 0 {
+				best = s
+			}
+			continue
+		}
+		if s.better(best) {
+			best = s
+		}
+	}
+	return best
 }
 
 // SLA is how long a finding of each rating may stay open before its fix-by
