@@ -75,6 +75,15 @@ type Change struct {
 	Services []string `json:"services,omitempty"`
 	// Risk is "low", "medium", "high" or "critical".
 	Risk string `json:"risk"`
+	// RiskScore and RiskReasons say how the risk was reached, when a
+	// rule set scored it.
+	RiskScore   int      `json:"riskScore,omitempty"`
+	RiskReasons []string `json:"riskReasons,omitempty"`
+	// Commits and Paths list the commits the change consists of and the
+	// paths it touches; Owners the owners of those paths (CODEOWNERS).
+	Commits []string `json:"commits,omitempty"`
+	Paths   []string `json:"paths,omitempty"`
+	Owners  []string `json:"owners,omitempty"`
 	// RollbackPlan says how to undo the change.
 	RollbackPlan string `json:"rollbackPlan,omitempty"`
 	// URL links to the change's discussion.
