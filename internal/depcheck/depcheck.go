@@ -39,7 +39,7 @@ func Rules() []Rule {
 		{Package: "supplychain/sbom", Imports: []string{"supplychain", "supplychain/attest"}, Modules: []string{"github.com/CycloneDX/cyclonedx-go", "github.com/spdx/tools-golang", "github.com/santhosh-tekuri/jsonschema/v6", "github.com/package-url/packageurl-go"}},
 		{Package: "supplychain/vuln", Imports: []string{"supplychain", "supplychain/attest", "supplychain/sbom"}, Modules: []string{"github.com/openvex/go-vex", "github.com/google/osv-scalibr", "github.com/pandatix/go-cvss", "github.com/package-url/packageurl-go", "github.com/in-toto/attestation", "google.golang.org/protobuf"}},
 		{Package: "supplychain/secret", Modules: []string{"github.com/zricethezav/gitleaks/v8", "github.com/rs/zerolog", "github.com/spf13/viper", "github.com/pelletier/go-toml/v2", "github.com/fatih/semgroup"}},
-		{Package: "supplychain/ledger", Imports: []string{"supplychain", "supplychain/attest", "supplychain/sbom", "evidence"}},
+		{Package: "supplychain/ledger", Imports: []string{"supplychain", "supplychain/attest", "supplychain/sbom", "supplychain/sign", "supplychain/vuln", "evidence"}},
 		{Package: "platform/iac", Imports: []string{"supplychain", "supplychain/attest"}},
 		{Package: "policy", Imports: []string{"supplychain", "supplychain/attest"}, Modules: []string{"github.com/open-policy-agent/opa"}},
 		{Package: "evidence", Imports: []string{"supplychain", "supplychain/attest", "supplychain/sign"}, Modules: []string{"github.com/transparency-dev/merkle", "golang.org/x/mod"}},

@@ -88,7 +88,7 @@ func gitRepo(t *testing.T) (string, func(args ...string) string) {
 	return dir, run
 }
 
-func write(t *testing.T, dir, name, content string) {
+func write(t testing.TB, dir, name, content string) {
 	t.Helper()
 	p := filepath.Join(dir, name)
 	require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
