@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -238,3 +239,7 @@ func TestPlanErrorMessage(t *testing.T) {
 	assert.EqualError(t, err, `iac: parse plan: 1:19: format_version: unsupported plan format version: "3.0" is not 1.x`)
 	assert.True(t, errors.Is(err, iac.ErrFormatVersion))
 }
+
+var when = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+
+const hour = time.Hour
