@@ -5,8 +5,10 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/paved-dev/paved/supplychain/sbom"
 	"github.com/paved-dev/paved/supplychain/vuln"
@@ -182,21 +184,15 @@ func (l *Ledger) Containing(ctx context.Context, pkg string, r Range) (*Componen
 		}
 	}
 	rep := &ComponentReport{Package: pkg, Ecosystem: eco, Name: name, Range: r, Releases: len(rels), Problems: append(problems, depProblems...)}
-	sboms := map[string]*sbom.SBOM{}
+	sboms, problems, err := l.readSBOMs(ctx, rels)
+	if err != nil {
+		return nil, err
+	}
+	rep.SBOMs = len(sboms) + len(problems)
+	rep.Problems = append(rep.Problems, problems...)
 	for _, rel := range rels {
 		for _, id := range rel.SBOMs {
-			doc, seen := sboms[id]
-			if !seen {
-				doc, err = l.readSBOM(ctx, id)
-				if err != nil {
-					if ctx.Err() != nil {
-						return nil, ctx.Err()
-					}
-					rep.Problems = append(rep.Problems, err)
-				}
-				sboms[id] = doc
-				rep.SBOMs++
-			}
+			doc := sboms[id]
 			if doc == nil {
 				continue
 			}
@@ -221,6 +217,46 @@ func (l *Ledger) Containing(ctx context.Context, pkg string, r Range) (*Componen
 			cmp.Compare(a.Component.Version, b.Component.Version))
 	})
 	return rep, nil
+}
+
+// readSBOMs reads and decodes, GOMAXPROCS at a time, the SBOMs the
+// releases refer to, each once; those it cannot read are problems.
+func (l *Ledger) readSBOMs(ctx context.Context, rels []Release) (map[string]*sbom.SBOM, []error, error) {
+	var ids []string
+	for _, rel := range rels {
+		ids = append(ids, rel.SBOMs...)
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	docs := make([]*sbom.SBOM, len(ids))
+	errs := make([]error, len(ids))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(ids)) {
+		wg.Go(func() {
+			for i := range next {
+				docs[i], errs[i] = l.readSBOM(ctx, ids[i])
+			}
+		})
+	}
+	for i := range ids {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	out := make(map[string]*sbom.SBOM, len(ids))
+	var problems []error
+	for i, id := range ids {
+		if errs[i] != nil {
+			problems = append(problems, errs[i])
+			continue
+		}
+		out[id] = docs[i]
+	}
+	return out, problems, nil
 }
 
 // readSBOM reads and decodes the SBOM of a record.

@@ -238,7 +238,9 @@ func TestRecordReleaseFailsClosed(t *testing.T) {
 		{"approval of another version", func(r *ledger.Release) { r.Approvals = []string{wrongApproval} }, ledger.ErrReference, `approves "api@1.9.0"`},
 		{"rejected", func(r *ledger.Release) { r.Approvals = []string{rejected} }, ledger.ErrReference, `decision "rejected"`},
 		{"no artifacts", func(r *ledger.Release) { r.Artifacts = nil }, ledger.ErrInvalid, "artifacts: required"},
-		{"bad fields", func(r *ledger.Release) { r.Service, r.Version, r.ReleasedBy, r.SBOMs = "a@b", "", "", []string{"md5:x"} }, ledger.ErrInvalid, "service"},
+		{"bad fields", func(r *ledger.Release) {
+			r.Service, r.Version, r.ReleasedBy, r.SBOMs = "a@b", "", "", []string{"md5:x"}
+		}, ledger.ErrInvalid, "service"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
