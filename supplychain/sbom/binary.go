@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"slices"
+	"strings"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
 )
@@ -20,11 +21,14 @@ var ErrNoBuildInfo = fmt.Errorf("sbom: no Go build information")
 // setting (PropertyGoBuildPrefix) as properties; each dependency, or its
 // replacement, with its go.sum hash. The main component depends on every
 // module, since a binary records no module graph. Only WithClock and
-// WithRand apply.
+// WithRand apply; the options of GenerateModule are an error.
 func GenerateBinary(path string, opts ...Option) (*cdx.BOM, error) {
 	cfg, err := newConfig(opts)
 	if err != nil {
 		return nil, err
+	}
+	if len(cfg.moduleOnly) > 0 {
+		return nil, fmt.Errorf("sbom: GenerateBinary: %s applies only to GenerateModule", strings.Join(cfg.moduleOnly, ", "))
 	}
 	info, err := buildinfo.ReadFile(path)
 	if err != nil {

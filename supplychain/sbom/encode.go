@@ -17,7 +17,7 @@ func Encode(w io.Writer, bom *cdx.BOM, f Format) error {
 	case CycloneDXXML:
 		enc = cdx.NewBOMEncoder(w, cdx.BOMFileFormatXML)
 	default:
-		return fmt.Errorf("%w: sbom: encode %q (paved writes CycloneDX JSON and XML)", ErrUnsupported, f)
+		return fmt.Errorf("sbom: encode %q: %w (paved writes CycloneDX JSON and XML)", f, ErrUnsupported)
 	}
 	enc.SetPretty(true)
 	if err := enc.EncodeVersion(bom, cdx.SpecVersion1_6); err != nil {

@@ -51,6 +51,7 @@ type config struct {
 	fullGraph   bool
 	tests       bool
 	mainVersion string
+	moduleOnly  []string // the module-only options given, for GenerateBinary
 }
 
 type optionFunc func(*config) error
@@ -88,35 +89,50 @@ func WithGoCommand(path string) Option {
 			return errors.New("sbom: WithGoCommand: empty path")
 		}
 		c.goCmd = path
+		c.moduleOnly = append(c.moduleOnly, "WithGoCommand")
 		return nil
 	})
 }
 
 // WithDownloads lets the go command fetch missing modules through the
-// caller's GOPROXY. By default GenerateModule runs it with GOPROXY=off and
-// -mod=readonly, so it fails rather than touching the network or go.mod.
+// caller's GOPROXY. By default GenerateModule runs it with GOPROXY=off, so
+// it fails rather than touching the network; it always runs with
+// -mod=readonly, GOWORK=off and GOTOOLCHAIN=local, so go.mod is never
+// rewritten and no toolchain is fetched.
 func WithDownloads() Option {
-	return optionFunc(func(c *config) error { c.downloads = true; return nil })
+	return optionFunc(func(c *config) error {
+		c.downloads = true
+		c.moduleOnly = append(c.moduleOnly, "WithDownloads")
+		return nil
+	})
 }
 
 // WithFullGraph makes GenerateModule list every module of the module
 // graph (`go list -m all`), not only those that provide packages to the
 // build.
 func WithFullGraph() Option {
-	return optionFunc(func(c *config) error { c.fullGraph = true; return nil })
+	return optionFunc(func(c *config) error {
+		c.fullGraph = true
+		c.moduleOnly = append(c.moduleOnly, "WithFullGraph")
+		return nil
+	})
 }
 
 // WithTests makes GenerateModule also list the modules only the main
 // module's tests need; by default they are left out, as
 // `cyclonedx-gomod mod` leaves them out.
 func WithTests() Option {
-	return optionFunc(func(c *config) error { c.tests = true; return nil })
+	return optionFunc(func(c *config) error { c.tests = true; c.moduleOnly = append(c.moduleOnly, "WithTests"); return nil })
 }
 
 // WithMainVersion sets the version of the main module, which the go
 // command does not know; by default the main component has no version.
 func WithMainVersion(v string) Option {
-	return optionFunc(func(c *config) error { c.mainVersion = v; return nil })
+	return optionFunc(func(c *config) error {
+		c.mainVersion = v
+		c.moduleOnly = append(c.moduleOnly, "WithMainVersion")
+		return nil
+	})
 }
 
 func newConfig(opts []Option) (*config, error) {
@@ -125,6 +141,9 @@ func newConfig(opts []Option) (*config, error) {
 		if err := o.apply(c); err != nil {
 			return nil, err
 		}
+	}
+	if c.fullGraph && c.tests {
+		return nil, errors.New("sbom: WithFullGraph and WithTests conflict: the full graph already has the test-only modules")
 	}
 	return c, nil
 }
@@ -227,9 +246,10 @@ func GenerateModule(ctx context.Context, dir string, opts ...Option) (*cdx.BOM, 
 func (c *config) run(ctx context.Context, dir string, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, c.goCmd, args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOWORK=off", "GOTOOLCHAIN=local")
+	// Later entries win: the module is read as it is, never rewritten.
+	cmd.Env = append(os.Environ(), "GOWORK=off", "GOTOOLCHAIN=local", "GOFLAGS=-mod=readonly")
 	if !c.downloads {
-		cmd.Env = append(cmd.Env, "GOPROXY=off", "GOFLAGS=-mod=readonly")
+		cmd.Env = append(cmd.Env, "GOPROXY=off")
 	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

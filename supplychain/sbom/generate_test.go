@@ -222,3 +222,14 @@ func h1ToHex(t *testing.T, sum string) string {
 	require.NoError(t, err)
 	return hex.EncodeToString(b)
 }
+
+func TestGenerateOptionConflicts(t *testing.T) {
+	_, err := sbom.GenerateModule(context.Background(), shopDir, sbom.WithFullGraph(), sbom.WithTests())
+	assert.ErrorContains(t, err, "conflict")
+	_, err = sbom.GenerateBinary("whatever", sbom.WithFullGraph())
+	assert.ErrorContains(t, err, "WithFullGraph applies only to GenerateModule")
+	_, err = sbom.GenerateModule(context.Background(), shopDir, sbom.WithClock(nil))
+	assert.Error(t, err)
+	_, err = sbom.GenerateModule(context.Background(), shopDir, sbom.WithRand(strings.NewReader("short")))
+	assert.ErrorContains(t, err, "serial number")
+}

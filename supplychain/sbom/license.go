@@ -3,6 +3,7 @@ package sbom
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -39,7 +40,7 @@ func detectLicense(dir string) string {
 	for _, e := range entries {
 		name := strings.ToLower(e.Name())
 		base := strings.TrimSuffix(name, filepath.Ext(name))
-		if e.IsDir() || !isLicenseFile(base) {
+		if e.IsDir() || !slices.Contains(licenseFiles, base) {
 			continue
 		}
 		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
@@ -51,15 +52,6 @@ func detectLicense(dir string) string {
 		}
 	}
 	return ""
-}
-
-func isLicenseFile(base string) bool {
-	for _, f := range licenseFiles {
-		if base == f {
-			return true
-		}
-	}
-	return false
 }
 
 // classifyLicense returns the SPDX ID of a license text, "" if unknown.

@@ -283,10 +283,16 @@ func ecosystemBase(eco string) string {
 }
 
 // normalizeName spells a package name as the index keys it: PyPI names
-// normalized as PEP 503 says (case and runs of "-_." folded); others as
-// given.
+// normalized as PEP 503 says (case and runs of "-_." folded); Go and
+// Packagist names lowercased, since package URLs of those types are
+// lowercase (github.com/package-url/packageurl-go lowercases them as it
+// parses); others as given.
 func normalizeName(eco, name string) string {
-	if eco != "PyPI" {
+	switch eco {
+	case "Go", "Packagist":
+		return strings.ToLower(name)
+	case "PyPI":
+	default:
 		return name
 	}
 	var b strings.Builder

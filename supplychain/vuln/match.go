@@ -56,9 +56,11 @@ func unsupportedEcosystem(eco string, err error) error {
 // PackageOf returns the OSV ecosystem and package name of a component, from
 // its purl: "pkg:golang/golang.org/x/text@v0.3.7" is Go's
 // "golang.org/x/text", "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"
-// is Maven's "org.apache.logging.log4j:log4j-core". A component without a
-// purl, or whose purl type has no OSV ecosystem, yields an error wrapping
-// ErrUnsupported.
+// is Maven's "org.apache.logging.log4j:log4j-core". Names come back as
+// github.com/package-url/packageurl-go parses them (lowercase for golang,
+// composer and pypi purls); matching folds case for those ecosystems. A
+// component without a purl, or whose purl type has no OSV ecosystem,
+// yields an error wrapping ErrUnsupported.
 func PackageOf(c sbom.Component) (ecosystem, name string, err error) {
 	if c.PURL == "" {
 		return "", "", fmt.Errorf("%w: component %s has no purl", ErrUnsupported, c.Ref)

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -38,7 +39,7 @@ type Finding struct {
 	Summary string `json:"summary,omitempty"`
 	// Component is the affected component (its ref, name, version, purl).
 	Component sbom.Component `json:"component"`
-	// Ecosystem and Package name the package as OSV does.
+	// Ecosystem and Package name the package as the OSV records do.
 	Ecosystem string `json:"ecosystem"`
 	Package   string `json:"package"`
 	// FixedIn lists the versions that fix it, from the ranges that
@@ -140,7 +141,7 @@ func WithSLA(sla SLA) Option {
 				return fmt.Errorf("vuln: WithSLA: %s: window %v is not positive", r, d)
 			}
 		}
-		c.sla = sla
+		c.sla = maps.Clone(sla)
 		return nil
 	})
 }
@@ -222,7 +223,7 @@ func (m *Matcher) Match(s *sbom.SBOM) *Report {
 			continue
 		}
 		for _, g := range group(ms) {
-			f := m.finding(g, c, eco, name, now, root.PURL)
+			f := m.finding(g, c, eco, now, root.PURL)
 			rep.Findings = append(rep.Findings, f)
 		}
 	}
@@ -238,11 +239,11 @@ func (m *Matcher) Match(s *sbom.SBOM) *Report {
 }
 
 // finding makes the finding of one group of matches.
-func (m *Matcher) finding(g []match, c sbom.Component, eco, name string, now time.Time, rootPURL string) Finding {
+func (m *Matcher) finding(g []match, c sbom.Component, eco string, now time.Time, rootPURL string) Finding {
 	id, aliases := ids(g)
 	f := Finding{
 		ID: id, Aliases: aliases, Summary: summary(g),
-		Component: c, Ecosystem: eco, Package: name,
+		Component: c, Ecosystem: eco, Package: g[0].entry.affected.Package.Name,
 		Published: published(g), Status: StatusAffected,
 	}
 	for _, x := range g {
