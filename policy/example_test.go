@@ -1,0 +1,125 @@
+package policy_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	slsa "github.com/in-toto/attestation/go/predicates/provenance/v1"
+	testresult "github.com/in-toto/attestation/go/predicates/test_result/v0"
+	vsav1 "github.com/in-toto/attestation/go/predicates/vsa/v1"
+	vulnsv02 "github.com/in-toto/attestation/go/predicates/vulns/v02"
+	"google.golang.org/protobuf/types/known/structpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/paved-dev/paved/policy"
+	"github.com/paved-dev/paved/supplychain"
+	"github.com/paved-dev/paved/supplychain/attest"
+)
+
+// The built-in guardrails decide a release: the engine is built once and
+// evaluates the evidence gathered for the artifact.
+func ExampleEngine_Evaluate() {
+	ctx := context.Background()
+	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	engine, err := policy.New(ctx, policy.Builtin(),
+		policy.WithClock(func() time.Time { return now }),
+		policy.WithData(map[string]any{"guardrails": map[string]any{
+			"trusted_builders": map[string]any{"https://ci.example.com/runner": []any{"builder@example.com"}},
+		}}),
+	)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	app := supplychain.Subject{Name: "bin/app", Digest: supplychain.DigestSet{"sha256": strings.Repeat("ab", 32)}, PURL: "pkg:golang/example.com/app@v1.2.3"}
+	ev := func(p attest.Predicate, n int, signer string) policy.Evidence {
+		return policy.Evidence{Predicate: p, Digest: fmt.Sprintf("sha256:%064x", n), Signers: []string{signer}}
+	}
+	req := policy.Request{
+		Stage:   policy.StageRelease,
+		Subject: app,
+		Evidence: []policy.Evidence{
+			ev(attest.NewProvenance(&slsa.Provenance{
+				BuildDefinition: &slsa.BuildDefinition{BuildType: "https://paved.dev/build/go/v1", ExternalParameters: &structpb.Struct{}},
+				RunDetails:      &slsa.RunDetails{Builder: &slsa.Builder{Id: "https://ci.example.com/runner"}},
+			}), 1, "builder@example.com"),
+			ev(policy.SBOM{Type: policy.PredicateCycloneDX, Format: "CycloneDX", SpecVersion: "1.6", Components: 1,
+				PURLs: []string{"pkg:golang/golang.org/x/text@v0.21.0"}}, 2, "builder@example.com"),
+			ev(attest.NewVulns(&vulnsv02.Vulns{Scanner: &vulnsv02.Scanner{Uri: "pkg:golang/golang.org/x/vuln"}}), 3, "builder@example.com"),
+			ev(policy.SecretScan{Scanner: "gitleaks"}, 4, "builder@example.com"),
+			ev(attest.NewTestResult(&testresult.TestResult{Result: "PASSED"}), 5, "builder@example.com"),
+			ev(attest.NewVSA(&vsav1.VerificationSummary{
+				Verifier: &vsav1.VerificationSummary_Verifier{Id: "https://verifier.example.com"}, TimeVerified: timestamppb.New(now),
+				ResourceUri: app.PURL, Policy: &vsav1.VerificationSummary_Policy{Uri: "https://example.com/policy"},
+				VerificationResult: "PASSED", VerifiedLevels: []string{"SLSA_BUILD_LEVEL_3"},
+			}), 6, "verifier@example.com"),
+		},
+		Change: &attest.Change{ID: "CHG-7", Title: "Faster checkout", Author: "alice@example.com", Owner: "payments", Risk: "high", CreatedAt: now.Add(-24 * time.Hour)},
+		Approvals: []attest.Approval{
+			{Approver: "alice@example.com", Decision: "approved", ChangeID: "CHG-7", DecidedAt: now},
+			{Approver: "bob@example.com", Decision: "approved", ChangeID: "CHG-7", DecidedAt: now},
+		},
+		Signatures: []policy.Signature{{Identity: "release@example.com"}},
+		Released:   []string{"sha256:" + strings.Repeat("ab", 32)},
+	}
+
+	d, err := engine.Evaluate(ctx, req)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("outcome:", d.Outcome)
+	for _, c := range d.Controls {
+		fmt.Println(c.Control, c.Status)
+		for _, v := range c.Violations {
+			fmt.Println("  ", v.Rule+":", v.Msg)
+		}
+	}
+	// Output:
+	// outcome: blocked
+	// DSO-BLD-01 pass
+	// DSO-BLD-02 pass
+	// DSO-BLD-04 pass
+	// DSO-BLD-05 pass
+	// DSO-GOV-04 pass
+	// DSO-REL-01 fail
+	//    deny: high-risk change CHG-7 has 1 approvals by someone other than its author alice@example.com; 2 required
+	//    warn: alice@example.com approved their own change CHG-7; the approval does not count
+	// DSO-SUP-01 pass
+	// DSO-SUP-02 pass
+	// DSO-SUP-05 pass
+	// DSO-TST-01 pass
+}
+
+// A decision becomes evidence: an in-toto statement with paved's
+// policy-decision predicate, ready to sign and append to the store.
+func ExampleDecision_Statement() {
+	ctx := context.Background()
+	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	engine, err := policy.New(ctx, policy.Builtin(), policy.WithClock(func() time.Time { return now }))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	d, err := engine.Evaluate(ctx, policy.Request{
+		Stage:   policy.StagePlan,
+		Subject: supplychain.Subject{Name: "bin/app", Digest: supplychain.DigestSet{"sha256": strings.Repeat("ab", 32)}},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	st, err := d.Statement()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(st.PredicateType())
+	fmt.Println(d.Result(), d.Outcome)
+	// Output:
+	// https://paved.dev/attestation/policy-decision/v1
+	// allow allowed
+}
