@@ -333,14 +333,12 @@ func (x *execution) step(ctx context.Context, stage Stage, sp StepSpec) error {
 		return fmt.Errorf("pipeline: step %s: %w", name, err)
 	}
 	sr.Record = rec
-	if !res.Failed {
-		for i, ev := range res.Evidence {
-			r, err := x.recordEvidence(ctx, stage, name, ev)
-			if err != nil {
-				return fmt.Errorf("pipeline: step %s: evidence %d: %w", name, i, err)
-			}
-			sr.Evidence = append(sr.Evidence, r)
+	for i, ev := range res.Evidence { // a failed test run is evidence too
+		r, err := x.recordEvidence(ctx, stage, name, ev)
+		if err != nil {
+			return fmt.Errorf("pipeline: step %s: evidence %d: %w", name, i, err)
 		}
+		sr.Evidence = append(sr.Evidence, r)
 	}
 	x.mu.Lock()
 	x.run.Steps = append(x.run.Steps, sr)
