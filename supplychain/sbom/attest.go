@@ -2,6 +2,7 @@ package sbom
 
 import (
 	"bytes"
+	"fmt"
 
 	"github.com/paved-dev/paved/supplychain/attest"
 )
@@ -11,6 +12,8 @@ const (
 	PredicateCycloneDX = "https://cyclonedx.org/bom"
 	PredicateSPDX      = "https://spdx.dev/Document"
 )
+
+var errUnsupportedXMLPredicate = fmt.Errorf("%w: an in-toto predicate is JSON; encode the BOM as CycloneDX JSON", ErrUnsupported)
 
 // Predicate wraps a CycloneDX or SPDX JSON document as an in-toto
 // predicate of its format's type (PredicateCycloneDX, PredicateSPDX), for

@@ -2,6 +2,7 @@ package sbom
 
 import (
 	"debug/buildinfo"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"slices"
@@ -12,7 +13,7 @@ import (
 
 // ErrNoBuildInfo: a file that is not a Go binary or carries no build
 // information.
-var ErrNoBuildInfo = fmt.Errorf("sbom: no Go build information")
+var ErrNoBuildInfo = errors.New("sbom: no Go build information")
 
 // GenerateBinary makes a CycloneDX 1.6 BOM of a compiled Go binary from
 // the build information the linker embedded (debug/buildinfo), so exactly

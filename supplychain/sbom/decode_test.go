@@ -159,3 +159,13 @@ func (zeros) Read(p []byte) (int, error) {
 	copy(p, bytes.Repeat([]byte{'0'}, len(p)))
 	return len(p), nil
 }
+
+func TestDecodeKeepsDependencyCycles(t *testing.T) {
+	doc := `{"bomFormat": "CycloneDX", "specVersion": "1.6",
+	  "components": [{"type": "library", "name": "a", "bom-ref": "a"}, {"type": "library", "name": "b", "bom-ref": "b"}, {"type": "library", "name": "c", "bom-ref": "c"}],
+	  "dependencies": [{"ref": "a", "dependsOn": ["b"]}, {"ref": "b", "dependsOn": ["c"]}, {"ref": "c", "dependsOn": ["a", "c"]}]}`
+	s, err := sbom.Decode(strings.NewReader(doc))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"a", "c"}, s.DependsOn("c"), "a cycle, and a self-edge, are kept as the document states them")
+	assert.True(t, sbom.Diff(s, s).Empty())
+}

@@ -20,8 +20,6 @@ var (
 	ErrTooLarge = errors.New("sbom: too large")
 )
 
-var errUnsupportedXMLPredicate = fmt.Errorf("%w: an in-toto predicate is JSON; encode the BOM as CycloneDX JSON", ErrUnsupported)
-
 // MaxSize caps the SBOMs Decode reads: 1 GiB, room for an SBOM of a
 // million components while bounding memory for hostile input.
 const MaxSize = 1 << 30

@@ -292,3 +292,90 @@ func TestOutputs(t *testing.T) {
 	assert.Equal(t, "not_affected", ann["status"])
 	assert.Equal(t, "pkg:golang/example.com/vulnlib@v1.0.0", ann["purl"])
 }
+
+func TestVEXStatuses(t *testing.T) {
+	db, err := vuln.LoadDir(context.Background(), "testdata/osv")
+	require.NoError(t, err)
+	s := shopSBOM(t)
+	doc := loadVEX(t, "history.json")
+
+	// Only the first statement (under investigation, by the GHSA alias).
+	early := *doc
+	early.Statements = doc.Statements[:1]
+	m, err := vuln.NewMatcher(db, vuln.WithClock(clock), vuln.WithVEX(&early))
+	require.NoError(t, err)
+	f := m.Match(s).Findings[0]
+	assert.Equal(t, vuln.StatusUnderInvestigation, f.Status)
+	assert.False(t, f.Suppressed, "under investigation is not a reason to suppress")
+	require.NotNil(t, f.VEX)
+	assert.Equal(t, "GHSA-pavd-0001-test", f.VEX.Vulnerability)
+
+	// The later statement (fixed, by the other alias, naming the package
+	// without a version) wins.
+	m, err = vuln.NewMatcher(db, vuln.WithClock(clock), vuln.WithVEX(doc))
+	require.NoError(t, err)
+	f = m.Match(s).Findings[0]
+	assert.Equal(t, vuln.StatusFixed, f.Status)
+	assert.True(t, f.Suppressed)
+	assert.Equal(t, time.Date(2026, 2, 20, 9, 0, 0, 0, time.UTC), f.VEX.Timestamp)
+
+	// And the not_affected document, later still, wins over both.
+	m, err = vuln.NewMatcher(db, vuln.WithClock(clock), vuln.WithVEX(doc, loadVEX(t, "not-affected.json")))
+	require.NoError(t, err)
+	f = m.Match(s).Findings[0]
+	assert.Equal(t, vuln.StatusNotAffected, f.Status)
+
+	// A statement for another product does not apply.
+	other := loadVEX(t, "not-affected.json")
+	other.Statements[0].Products[0].ID = "pkg:golang/example.com/other"
+	m, err = vuln.NewMatcher(db, vuln.WithClock(clock), vuln.WithVEX(other))
+	require.NoError(t, err)
+	f = m.Match(s).Findings[0]
+	assert.Equal(t, vuln.StatusAffected, f.Status)
+	assert.Nil(t, f.VEX)
+
+	// not_affected without a justification or impact statement is refused.
+	bad := loadVEX(t, "not-affected.json")
+	bad.Statements[0].Justification = ""
+	bad.Statements[0].ImpactStatement = ""
+	_, err = vuln.NewMatcher(db, vuln.WithVEX(bad))
+	assert.Error(t, err)
+}
+
+func TestSLA(t *testing.T) {
+	db, err := vuln.LoadDir(context.Background(), "testdata/osv")
+	require.NoError(t, err)
+	m, err := vuln.NewMatcher(db, vuln.WithClock(clock), vuln.WithSLA(vuln.SLA{vuln.Critical: 48 * time.Hour}))
+	require.NoError(t, err)
+	f := m.Match(shopSBOM(t)).Findings[0]
+	assert.Equal(t, time.Date(2026, 2, 3, 8, 0, 0, 0, time.UTC), f.FixBy)
+	_, err = vuln.NewMatcher(db, vuln.WithSLA(vuln.SLA{vuln.High: 0}))
+	assert.Error(t, err)
+	m, err = vuln.NewMatcher(db, vuln.WithSLA(vuln.SLA{vuln.Low: time.Hour}))
+	require.NoError(t, err)
+	assert.True(t, m.Match(shopSBOM(t)).Findings[0].FixBy.IsZero(), "no window for critical: no fix-by date")
+}
+
+func TestScoreVector(t *testing.T) {
+	for _, tc := range []struct {
+		vector string
+		rating vuln.Rating
+		score  float64
+	}{
+		{"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", vuln.Critical, 9.8},
+		{"CVSS:3.0/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N", vuln.Medium, 6.1},
+		{"CVSS:3.1/AV:L/AC:H/PR:H/UI:R/S:U/C:L/I:N/A:N", vuln.Low, 1.8},
+		{"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N", vuln.Critical, 9.3},
+		{"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:N", vuln.None, 0},
+	} {
+		got, err := vuln.ScoreVector(tc.vector)
+		require.NoError(t, err, tc.vector)
+		assert.Equal(t, tc.rating, got.Rating, tc.vector)
+		assert.InDelta(t, tc.score, got.Score, 0.001, tc.vector)
+	}
+	_, err := vuln.ScoreVector("AV:N/AC:L/Au:N/C:P/I:P/A:P")
+	assert.ErrorIs(t, err, vuln.ErrUnsupported)
+	_, err = vuln.ScoreVector("CVSS:3.1/AV:X")
+	assert.Error(t, err)
+	assert.NotErrorIs(t, err, vuln.ErrUnsupported)
+}
