@@ -23,7 +23,7 @@ var ErrInvalidWindow = errors.New("metrics: invalid window")
 // invalid window, or for a negative lead time under NegativeError.
 func (c *Calculator) Compute(ev Events, w Window) (*Result, error) {
 	var excl []Exclusion
-	idx := indexChanges(ev.Changes, &excl)
+	join := newJoiner(ev.Changes, &excl)
 	deps := dedupe(ev.Deployments, func(d *Deployment) string { return d.ID }, checkDeployment, sameDeployment, RecordDeployment, &excl)
 	incs := dedupe(ev.Incidents, func(in *Incident) string { return in.ID }, checkIncident, sameIncident, RecordIncident, &excl)
 	runs := dedupe(ev.Runs, func(r *Run) string { return r.ID }, checkRun, sameRun, RecordRun, &excl)
@@ -59,13 +59,18 @@ func (c *Calculator) Compute(ev Events, w Window) (*Result, error) {
 		keys = append(keys, k)
 	}
 	slices.SortFunc(keys, groupKey.compare)
-	sc := newScratch(idx)
-	for _, k := range keys {
-		f, err := c.facts(idx, groups[k], sc)
+	prep := make([]*prepared, len(keys))
+	for i, k := range keys {
+		prep[i] = prepare(groups[k])
+	}
+	car := join.carrier(prep)
+	sc := &scratch{}
+	for gi, p := range prep {
+		f, err := c.facts(gi, p, car)
 		if err != nil {
 			return nil, err
 		}
-		res.Groups = append(res.Groups, c.series(k, f, pl, sc))
+		res.Groups = append(res.Groups, c.series(p.key, f, pl, sc))
 	}
 	return res, nil
 }
@@ -84,23 +89,35 @@ type groupInput struct {
 	runs []*Run
 }
 
-// changeIndex finds valid changes by ID.
+// changeIndex finds valid changes by ID: a Stream's by a map, a batch's
+// by the join's states.
 type changeIndex struct {
 	changes []Change
 	// byID maps an ID to its index in changes, or -1 for conflicting
-	// duplicates.
+	// duplicates (Stream).
 	byID map[string]int32
+	// state is each change's join state (Compute).
+	state []uint8
 	// byRepo lists each repository's changes by CommittedAt; built when
 	// first needed.
 	byRepo map[string][]int32
 }
 
-func indexChanges(changes []Change, excl *[]Exclusion) *changeIndex {
-	idx := &changeIndex{changes: changes, byID: make(map[string]int32, len(changes))}
-	for i := range changes {
-		idx.add(int32(i), excl)
+// primaries calls f with the index of every valid change, once per ID.
+func (x *changeIndex) primaries(f func(int32)) {
+	if x.state != nil {
+		for i, s := range x.state {
+			if s == statePrimary {
+				f(int32(i))
+			}
+		}
+		return
 	}
-	return idx
+	for _, i := range x.byID {
+		if i >= 0 {
+			f(i)
+		}
+	}
 }
 
 // add indexes changes[i], or records why not.
@@ -130,12 +147,11 @@ func (x *changeIndex) get(id string) (int32, bool) {
 func (x *changeIndex) repository(repo string, after, upTo time.Time) []int32 {
 	if x.byRepo == nil {
 		x.byRepo = map[string][]int32{}
-		for _, i := range x.byID {
-			if i >= 0 && x.changes[i].Repository != "" {
-				r := x.changes[i].Repository
+		x.primaries(func(i int32) {
+			if r := x.changes[i].Repository; r != "" {
 				x.byRepo[r] = append(x.byRepo[r], i)
 			}
-		}
+		})
 		for _, l := range x.byRepo {
 			slices.SortFunc(l, func(a, b int32) int {
 				ca, cb := &x.changes[a], &x.changes[b]
@@ -270,16 +286,9 @@ type groupExclusion struct {
 	e    Exclusion
 }
 
-// scratch is memory reused across groups.
+// scratch is memory reused across periods.
 type scratch struct {
-	// stamp marks the changes a group has counted: stamp[i] == gen.
-	stamp []int32
-	gen   int32
-	buf   []int64
-}
-
-func newScratch(idx *changeIndex) *scratch {
-	return &scratch{stamp: make([]int32, len(idx.changes))}
+	buf []int64
 }
 
 const none = math.MaxInt64
@@ -308,26 +317,48 @@ func (c *Calculator) series(key groupKey, f *facts, pl plan, sc *scratch) Group 
 	return g
 }
 
-func (c *Calculator) facts(idx *changeIndex, g *groupInput, sc *scratch) (*facts, error) {
-	f := &facts{}
-	deps := make([]*Deployment, 0, len(g.deps))
+// prepared is a group's deployments in production, by finish, and the
+// rest of its records.
+type prepared struct {
+	key    groupKey
+	deps   []*Deployment
+	byID   map[string]int
+	failed []*Deployment // outcome failed: never in production
+	incs   []*Incident
+	runs   []*Run
+}
+
+func prepare(g *groupInput) *prepared {
+	p := &prepared{key: g.key, deps: make([]*Deployment, 0, len(g.deps)), incs: g.incs, runs: g.runs}
 	for _, d := range g.deps {
 		if d.Outcome == OutcomeFailed {
-			f.excl = append(f.excl, groupExclusion{d.FinishedAt.UnixNano(), inDF | inCFR | inRework,
-				Exclusion{Record: RecordDeployment, ID: d.ID, Reason: ReasonNotInProduction}})
+			p.failed = append(p.failed, d)
 			continue
 		}
-		deps = append(deps, d)
+		p.deps = append(p.deps, d)
 	}
-	slices.SortFunc(deps, func(a, b *Deployment) int {
+	slices.SortFunc(p.deps, func(a, b *Deployment) int {
 		return cmp.Or(a.FinishedAt.Compare(b.FinishedAt), cmp.Compare(a.ID, b.ID))
 	})
+	p.byID = make(map[string]int, len(p.deps))
+	for i, d := range p.deps {
+		p.byID[d.ID] = i
+	}
+	return p
+}
+
+// facts computes what group gi's deployments amount to.
+func (c *Calculator) facts(gi int, p *prepared, car carrier) (*facts, error) {
+	f := &facts{}
+	for _, d := range p.failed {
+		f.excl = append(f.excl, groupExclusion{d.FinishedAt.UnixNano(), inDF | inCFR | inRework,
+			Exclusion{Record: RecordDeployment, ID: d.ID, Reason: ReasonNotInProduction}})
+	}
+	deps, byID := p.deps, p.byID
 	n := len(deps)
 	f.fin = make([]int64, n)
-	byID := make(map[string]int, n)
 	for i, d := range deps {
 		f.fin[i] = d.FinishedAt.UnixNano()
-		byID[d.ID] = i
 	}
 	f.failed = make([]bool, n)
 	f.rework = make([]bool, n)
@@ -363,7 +394,7 @@ func (c *Calculator) facts(idx *changeIndex, g *groupInput, sc *scratch) (*facts
 		incFrom[i], incTo[i] = none, math.MinInt64
 	}
 	var byVersion map[string][]int
-	for _, in := range g.incs {
+	for _, in := range p.incs {
 		det := in.DetectedAt.UnixNano()
 		t := -1
 		for _, rule := range c.cfg.IncidentLinks {
@@ -433,13 +464,11 @@ func (c *Calculator) facts(idx *changeIndex, g *groupInput, sc *scratch) (*facts
 			f.excl = append(f.excl, groupExclusion{f.fin[i], inRec, Exclusion{Record: RecordDeployment, ID: d.ID, Reason: reason}})
 		}
 	}
-	if err := c.leadTimes(idx, deps, byID, f, sc); err != nil {
+	if err := c.leadTimes(gi, p, car, f); err != nil {
 		return nil, err
 	}
 	// Runs, by start.
-	for _, r := range g.runs {
-		f.runs = append(f.runs, r)
-	}
+	f.runs = slices.Clone(p.runs)
 	slices.SortFunc(f.runs, func(a, b *Run) int {
 		return cmp.Or(a.StartedAt.Compare(b.StartedAt), cmp.Compare(a.ID, b.ID))
 	})
@@ -456,46 +485,35 @@ func (c *Calculator) facts(idx *changeIndex, g *groupInput, sc *scratch) (*facts
 
 // leadTimes fills f.lt and f.ltOff: each change counts once, in the first
 // deployment (by finish) that carries it.
-func (c *Calculator) leadTimes(idx *changeIndex, deps []*Deployment, byID map[string]int, f *facts, sc *scratch) error {
-	sc.gen++
+func (c *Calculator) leadTimes(gi int, p *prepared, car carrier, f *facts) error {
+	deps := p.deps
+	car.begin()
 	f.ltOff = make([]int32, len(deps)+1)
 	total := 0
 	for _, d := range deps {
 		total += len(d.Changes)
 	}
 	f.lt = make([]int64, 0, total)
-	var carried []int32
 	for i, d := range deps {
 		f.ltOff[i] = int32(len(f.lt))
 		if d.Kind == KindRollback {
 			continue
 		}
-		carried = carried[:0]
-		if len(d.Changes) > 0 {
-			for _, id := range d.Changes {
-				ci, ok := idx.get(id)
-				if !ok {
-					f.excl = append(f.excl, groupExclusion{f.fin[i], inLT,
-						Exclusion{Record: RecordChange, ID: id, Reason: ReasonUnknownChange, Detail: "in deployment " + d.ID}})
-					continue
-				}
-				carried = append(carried, ci)
-			}
-		} else if d.Previous != "" && d.Repository != "" {
-			p, ok := byID[d.Previous]
-			if !ok || p >= i {
-				f.excl = append(f.excl, groupExclusion{f.fin[i], inLT,
-					Exclusion{Record: RecordDeployment, ID: d.ID, Reason: ReasonUnknownChange, Detail: "no earlier deployment " + d.Previous + " to diff against"}})
-			} else {
-				carried = append(carried, idx.repository(d.Repository, startOf(deps[p]), startOf(d))...)
-			}
+		carried, ok := car.carried(gi, p, i)
+		if !ok {
+			f.excl = append(f.excl, groupExclusion{f.fin[i], inLT,
+				Exclusion{Record: RecordDeployment, ID: d.ID, Reason: ReasonUnknownChange, Detail: "no earlier deployment " + d.Previous + " to diff against"}})
 		}
-		for _, ci := range carried {
-			if sc.stamp[ci] == sc.gen {
+		for _, cr := range carried {
+			switch cr.ci {
+			case counted:
+				continue
+			case unknownChange:
+				f.excl = append(f.excl, groupExclusion{f.fin[i], inLT,
+					Exclusion{Record: RecordChange, ID: cr.id, Reason: ReasonUnknownChange, Detail: "in deployment " + d.ID}})
 				continue
 			}
-			sc.stamp[ci] = sc.gen
-			ch := &idx.changes[ci]
+			ch := car.change(cr.ci)
 			start := c.clockStart(ch)
 			if start.IsZero() {
 				f.excl = append(f.excl, groupExclusion{f.fin[i], inLT,
@@ -520,13 +538,6 @@ func (c *Calculator) leadTimes(idx *changeIndex, deps []*Deployment, byID map[st
 	}
 	f.ltOff[len(deps)] = int32(len(f.lt))
 	return nil
-}
-
-func startOf(d *Deployment) time.Time {
-	if d.StartedAt.IsZero() {
-		return d.FinishedAt
-	}
-	return d.StartedAt
 }
 
 func (c *Calculator) clockStart(ch *Change) time.Time {

@@ -210,7 +210,7 @@ func (s *Stream) Result(w Window) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	var sc *scratch
+	var car *mapCarrier
 	order := make([]int32, 0, len(s.group))
 	for g, sg := range s.group {
 		if sg.dirty {
@@ -221,10 +221,10 @@ func (s *Stream) Result(w Window) (*Result, error) {
 				runs: live(&s.runs, sg.runs, func(r *Run) string { return r.ID }),
 			}
 			sg.n = len(in.deps) + len(in.incs) + len(in.runs)
-			if sc == nil {
-				sc = newScratch(s.changes)
+			if car == nil {
+				car = newMapCarrier(s.changes)
 			}
-			f, err := c.facts(s.changes, in, sc)
+			f, err := c.facts(g, prepare(in), car)
 			if err != nil {
 				return nil, err
 			}
@@ -240,9 +240,7 @@ func (s *Stream) Result(w Window) (*Result, error) {
 		excl = append(excl, e)
 	}
 	res := &Result{Settings: c.Settings(), Window: w, Excluded: sortExclusions(excl)}
-	if sc == nil {
-		sc = &scratch{}
-	}
+	sc := &scratch{}
 	for _, g := range order {
 		res.Groups = append(res.Groups, c.series(s.group[g].key, s.group[g].facts, pl, sc))
 	}

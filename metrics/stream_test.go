@@ -143,6 +143,46 @@ func TestStreamEqualsBatch(t *testing.T) {
 	}
 }
 
+// TestStreamEqualsBatchLarge runs the property on a generated quarter big
+// enough for Compute's join to use many partitions, with repeats and
+// conflicting records added.
+func TestStreamEqualsBatchLarge(t *testing.T) {
+	ev := yearOfDelivery(40_000, 4_000, 200, 7)
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 300 {
+		c := ev.Changes[r.IntN(len(ev.Changes))]
+		if r.IntN(2) == 0 {
+			c.CommittedAt = c.CommittedAt.Add(time.Minute) // a conflict
+		}
+		ev.Changes = append(ev.Changes, c)
+	}
+	for range 100 {
+		d := ev.Deployments[r.IntN(len(ev.Deployments))]
+		d.Changes = append(d.Changes, ev.Changes[r.IntN(len(ev.Changes))].ID, "c-unknown")
+		d.ID += "-again"
+		ev.Deployments = append(ev.Deployments, d)
+	}
+	calc, err := metrics.New(metrics.WithBuckets(metrics.BucketMonth))
+	require.NoError(t, err)
+	want, err := calc.Compute(ev, year2024)
+	require.NoError(t, err)
+	s := calc.NewStream()
+	for _, i := range r.Perm(len(ev.Changes)) {
+		s.AddChange(ev.Changes[i])
+	}
+	for _, i := range r.Perm(len(ev.Deployments)) {
+		s.AddDeployment(ev.Deployments[i])
+	}
+	for _, in := range ev.Incidents {
+		s.AddIncident(in)
+	}
+	got, err := s.Result(year2024)
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+	assert.NotEmpty(t, want.Excluded)
+	assert.Greater(t, want.Groups[0].Metrics.LeadTime.N, 1000)
+}
+
 func TestStreamLateEventUpdatesItsBucket(t *testing.T) {
 	calc, err := metrics.New()
 	require.NoError(t, err)

@@ -1,0 +1,329 @@
+package metrics
+
+import (
+	"hash/maphash"
+	"math/bits"
+	"time"
+)
+
+// The lead-time join: which change each deployment carries.
+//
+// A deployment names its changes by ID. Looking each of ten million IDs up
+// in a map of ten million changes costs a cache miss or three per lookup,
+// most of the batch computation's time. Compute instead hashes both sides
+// once, scatters them into partitions by hash, and joins one partition at
+// a time with a small table that stays in the CPU cache. Every match is
+// confirmed by comparing the IDs, so the join is exact. A Stream, which
+// looks up few changes at a time, uses its map (mapCarrier).
+
+// carry is one change a deployment carries: its index in the changes, or
+// unknownChange, or counted when the group already counted it.
+type carry struct {
+	id string
+	ci int32
+}
+
+const (
+	unknownChange = -1
+	counted       = -2
+	lookup        = -3 // not resolved yet
+)
+
+// carrier says which changes the deployments of a group carry, each change
+// counted once per group, in the first deployment that carries it.
+type carrier interface {
+	// begin starts a group; carried must then be called for its
+	// deployments in order.
+	begin()
+	// carried returns the changes deployment i of p carries, and false if
+	// it diffs against a previous deployment that is not an earlier one of
+	// p.
+	carried(gi int, p *prepared, i int) ([]carry, bool)
+	// change returns the change of index ci.
+	change(ci int32) *Change
+}
+
+// carriedBy calls emit for each change deployment i of p carries: its
+// listed IDs (with ci lookup), or the repository's changes committed since
+// the previous deployment started (with their index). It returns false
+// when that previous deployment is not an earlier one of the group.
+func carriedBy(p *prepared, i int, idx *changeIndex, emit func(id string, ci int32)) bool {
+	d := p.deps[i]
+	if len(d.Changes) > 0 {
+		for _, id := range d.Changes {
+			emit(id, lookup)
+		}
+		return true
+	}
+	if d.Previous == "" || d.Repository == "" {
+		return true
+	}
+	j, ok := p.byID[d.Previous]
+	if !ok || j >= i {
+		return false
+	}
+	for _, ci := range idx.repository(d.Repository, startOf(p.deps[j]), startOf(d)) {
+		emit(idx.changes[ci].ID, ci)
+	}
+	return true
+}
+
+// mapCarrier resolves IDs with the change index's map, and marks counted
+// changes in a stamp array.
+type mapCarrier struct {
+	idx   *changeIndex
+	stamp []int32 // stamp[ci] == gen: counted in this group
+	gen   int32
+	buf   []carry
+}
+
+func newMapCarrier(idx *changeIndex) *mapCarrier {
+	return &mapCarrier{idx: idx, stamp: make([]int32, len(idx.changes))}
+}
+
+func (m *mapCarrier) begin() { m.gen++ }
+
+func (m *mapCarrier) change(ci int32) *Change { return &m.idx.changes[ci] }
+
+func (m *mapCarrier) carried(_ int, p *prepared, i int) ([]carry, bool) {
+	m.buf = m.buf[:0]
+	ok := carriedBy(p, i, m.idx, func(id string, ci int32) {
+		if ci == lookup {
+			found, ok := m.idx.get(id)
+			if !ok {
+				m.buf = append(m.buf, carry{id, unknownChange})
+				return
+			}
+			ci = found
+		}
+		if m.stamp[ci] == m.gen {
+			m.buf = append(m.buf, carry{id, counted})
+			return
+		}
+		m.stamp[ci] = m.gen
+		m.buf = append(m.buf, carry{id, ci})
+	})
+	return m.buf, ok
+}
+
+// Change states in a batch join.
+const (
+	stateNone     uint8 = iota // invalid, or an identical repeat
+	statePrimary               // the change of its ID
+	stateConflict              // its ID has records that differ
+)
+
+// joinCarrier holds every group's carried changes, resolved by the
+// partitioned join.
+type joinCarrier struct {
+	changes []Change
+	res     []carry
+	off     [][]int32 // off[gi][i]: deployment i's first carry
+	missing map[[2]int]bool
+}
+
+func (j *joinCarrier) begin() {}
+
+func (j *joinCarrier) change(ci int32) *Change { return &j.changes[ci] }
+
+func (j *joinCarrier) carried(gi int, _ *prepared, i int) ([]carry, bool) {
+	o := j.off[gi]
+	return j.res[o[i]:o[i+1]], !j.missing[[2]int{gi, i}]
+}
+
+// joiner is the partitioned hash join of one computation.
+type joiner struct {
+	idx    *changeIndex
+	seed   maphash.Seed
+	hashes []uint64 // of each change's ID
+	shift  uint     // partition of a hash: h >> shift
+	parts  int
+	// slots[tOff[p]:tOff[p+1]] is partition p's open-addressing table
+	// (change index + 1, 0 when empty); last[k] is the group (+1) that
+	// last counted the change of slot k.
+	slots, last []int32
+	tOff        []int
+}
+
+// newJoiner validates and deduplicates changes for a batch: it hashes
+// them into partition tables and marks each change's state.
+func newJoiner(changes []Change, excl *[]Exclusion) *joiner {
+	idx := &changeIndex{changes: changes, state: make([]uint8, len(changes))}
+	j := &joiner{idx: idx, seed: maphash.MakeSeed(), hashes: make([]uint64, len(changes))}
+	// About 2048 changes a partition: a table of 16 KiB.
+	pbits := max(0, bits.Len(uint(len(changes)>>11)))
+	j.parts = 1 << pbits
+	j.shift = uint(64 - pbits)
+	count := make([]int, j.parts+1)
+	valid := 0
+	for i := range changes {
+		ch := &changes[i]
+		if r, d := checkChange(ch); r != "" {
+			*excl = append(*excl, Exclusion{Record: RecordChange, ID: ch.ID, Reason: r, Detail: d})
+			continue
+		}
+		h := maphash.String(j.seed, ch.ID)
+		j.hashes[i] = h
+		count[j.part(h)+1]++
+		valid++
+		idx.state[i] = statePrimary // for now: valid
+	}
+	// Scatter the valid changes into partitions, in index order.
+	start := make([]int, j.parts+1)
+	for p := range j.parts {
+		start[p+1] = start[p] + count[p+1]
+	}
+	order := make([]int32, valid)
+	next := append([]int(nil), start[:j.parts]...)
+	for i, s := range idx.state {
+		if s == statePrimary {
+			p := j.part(j.hashes[i])
+			order[next[p]] = int32(i)
+			next[p]++
+		}
+	}
+	// Build each partition's table; a repeated ID is a repeat or a conflict.
+	j.tOff = make([]int, j.parts+1)
+	for p := range j.parts {
+		j.tOff[p+1] = j.tOff[p] + tableSize(start[p+1]-start[p])
+	}
+	j.slots = make([]int32, j.tOff[j.parts])
+	j.last = make([]int32, j.tOff[j.parts])
+	for p := range j.parts {
+		table := j.slots[j.tOff[p]:j.tOff[p+1]]
+		for _, ci := range order[start[p]:start[p+1]] {
+			h := j.hashes[ci]
+			mask := uint64(len(table) - 1)
+			for k := h & mask; ; k = (k + 1) & mask {
+				s := table[k]
+				if s == 0 {
+					table[k] = ci + 1
+					break
+				}
+				cj := s - 1
+				if j.hashes[cj] != h || changes[cj].ID != changes[ci].ID {
+					continue
+				}
+				idx.state[ci] = stateNone
+				if idx.state[cj] == statePrimary && !sameChange(changes[cj], changes[ci]) {
+					idx.state[cj] = stateConflict
+					*excl = append(*excl, Exclusion{Record: RecordChange, ID: changes[ci].ID, Reason: ReasonConflictingDuplicate})
+				}
+				break
+			}
+		}
+	}
+	return j
+}
+
+func (j *joiner) part(h uint64) int {
+	if j.parts == 1 {
+		return 0
+	}
+	return int(h >> j.shift)
+}
+
+// tableSize is a power of two at least twice n.
+func tableSize(n int) int {
+	if n == 0 {
+		return 0
+	}
+	return 1 << bits.Len(uint(2*n-1))
+}
+
+// carrier enumerates the changes every group's deployments carry and
+// resolves them, partition by partition.
+func (j *joiner) carrier(groups []*prepared) *joinCarrier {
+	jc := &joinCarrier{changes: j.idx.changes, off: make([][]int32, len(groups)), missing: map[[2]int]bool{}}
+	total := 0
+	for _, p := range groups {
+		for _, d := range p.deps {
+			total += len(d.Changes)
+		}
+	}
+	refs := make([]carry, 0, total)
+	var refH []uint64
+	var refG []int32
+	refH = make([]uint64, 0, total)
+	refG = make([]int32, 0, total)
+	for gi, p := range groups {
+		off := make([]int32, len(p.deps)+1)
+		for i, d := range p.deps {
+			off[i] = int32(len(refs))
+			if d.Kind == KindRollback {
+				continue
+			}
+			ok := carriedBy(p, i, j.idx, func(id string, ci int32) {
+				h := maphash.String(j.seed, id)
+				if ci >= 0 {
+					h = j.hashes[ci]
+				}
+				refs = append(refs, carry{id, ci})
+				refH = append(refH, h)
+				refG = append(refG, int32(gi)+1)
+			})
+			if !ok {
+				jc.missing[[2]int{gi, i}] = true
+			}
+		}
+		off[len(p.deps)] = int32(len(refs))
+		jc.off[gi] = off
+	}
+	// Scatter the references into partitions, in order.
+	start := make([]int, j.parts+1)
+	for _, h := range refH {
+		start[j.part(h)+1]++
+	}
+	for p := range j.parts {
+		start[p+1] += start[p]
+	}
+	order := make([]int32, len(refs))
+	next := append([]int(nil), start[:j.parts]...)
+	for k, h := range refH {
+		p := j.part(h)
+		order[next[p]] = int32(k)
+		next[p]++
+	}
+	changes := j.idx.changes
+	for p := range j.parts {
+		table := j.slots[j.tOff[p]:j.tOff[p+1]]
+		last := j.last[j.tOff[p]:j.tOff[p+1]]
+		mask := uint64(len(table) - 1)
+		for _, k := range order[start[p]:start[p+1]] {
+			r := &refs[k]
+			h := refH[k]
+			if len(table) == 0 {
+				r.ci = unknownChange
+				continue
+			}
+			found := -1
+			for s := h & mask; table[s] != 0; s = (s + 1) & mask {
+				cj := table[s] - 1
+				if j.hashes[cj] == h && (r.ci == cj || r.ci == lookup && changes[cj].ID == r.id) {
+					found = int(s)
+					break
+				}
+			}
+			switch {
+			case found < 0 || j.idx.state[table[found]-1] != statePrimary:
+				r.ci = unknownChange
+			case last[found] == refG[k]:
+				r.ci = counted
+			default:
+				last[found] = refG[k]
+				r.ci = table[found] - 1
+			}
+		}
+	}
+	jc.res = refs
+	return jc
+}
+
+// startOf is when a deployment started, or finished if its start is
+// unknown.
+func startOf(d *Deployment) time.Time {
+	if d.StartedAt.IsZero() {
+		return d.FinishedAt
+	}
+	return d.StartedAt
+}
