@@ -130,7 +130,7 @@ func BenchmarkComputeYear(b *testing.B) {
 			b.Fatalf("%d groups, %d weeks", len(r.Groups), len(r.Groups[0].Series))
 		}
 	}
-	b.ReportMetric((cpuTime() - cpu).Seconds()/float64(b.N), "cpu-s/op")
+	b.ReportMetric((cpuTime()-cpu).Seconds()/float64(b.N), "cpu-s/op")
 	b.ReportMetric(float64(*benchChanges), "changes")
 }
 

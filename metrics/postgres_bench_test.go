@@ -188,7 +188,7 @@ func BenchmarkComputeYearPostgres(b *testing.B) {
 		}
 	}
 	b.ReportMetric(load.Seconds(), "load-s")
-	b.ReportMetric((cpuTime() - cpu).Seconds()/float64(b.N), "client-cpu-s/op")
+	b.ReportMetric((cpuTime()-cpu).Seconds()/float64(b.N), "client-cpu-s/op")
 	if server >= 0 {
 		b.ReportMetric((processCPU(backend)-server).Seconds()/float64(b.N), "server-cpu-s/op")
 	}
