@@ -167,6 +167,9 @@ func isRecordError(err error) bool {
 func NewDB(records []*Record) *DB {
 	db := &DB{records: records, index: make(map[packageKey][]*entry, len(records))}
 	ordered := map[string]bool{} // ecosystems with a version ordering
+	// Parsed versions are immutable values, shared between the entries
+	// that spell a version alike (OSV exports repeat versions a lot).
+	parsed := map[packageKey]semantic.Version{}
 	for _, r := range records {
 		if r.Modified.After(db.modified) {
 			db.modified = r.Modified
@@ -184,7 +187,7 @@ func NewDB(records []*Record) *DB {
 				db.problems = append(db.problems, &RecordError{ID: r.ID, Field: fmt.Sprintf("affected[%d]", i), Err: fmt.Errorf("%w: ecosystem %q has no version ordering in paved", ErrUnsupported, a.Package.Ecosystem)})
 				continue
 			}
-			e, err := newEntry(r, a)
+			e, err := newEntry(r, a, parsed)
 			if err != nil {
 				db.problems = append(db.problems, &RecordError{ID: r.ID, Field: fmt.Sprintf("affected[%d]", i), Err: err})
 				continue
@@ -199,8 +202,9 @@ func NewDB(records []*Record) *DB {
 	return db
 }
 
-// newEntry parses the versions of one affected entry.
-func newEntry(r *Record, a *Affected) (*entry, error) {
+// newEntry parses the versions of one affected entry, reusing those in
+// parsed (keyed by ecosystem and version) and adding the new ones.
+func newEntry(r *Record, a *Affected, parsed map[packageKey]semantic.Version) (*entry, error) {
 	eco := ecosystemBase(a.Package.Ecosystem)
 	e := &entry{record: r, affected: a}
 	if len(a.Versions) > 0 {
@@ -227,9 +231,14 @@ func newEntry(r *Record, a *Affected) (*entry, error) {
 				continue // limit: only meaningful for GIT ranges
 			}
 			if x.kind != 'i' || x.raw != "0" {
-				v, err := parseVersion(x.raw, eco)
-				if err != nil {
-					return nil, fmt.Errorf("ranges[%d].events[%d]: %w", j, k, err)
+				key := packageKey{eco, x.raw}
+				v, ok := parsed[key]
+				if !ok {
+					var err error
+					if v, err = parseVersion(x.raw, eco); err != nil {
+						return nil, fmt.Errorf("ranges[%d].events[%d]: %w", j, k, err)
+					}
+					parsed[key] = v
 				}
 				x.v = v
 			}
