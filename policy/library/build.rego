@@ -96,15 +96,14 @@ warn contains v if {
 #   evidence: ["https://in-toto.io/attestation/vulns/v0.2"]
 deny contains v if {
 	some r in findings
-	seen := first_seen_ns(r)
 	sev := severity(r)
-	limit := sla_days[sev]
+	seen := first_seen_ns(r)
+	seen < cutoff_ns[sev]
 	age := floor((time.now_ns() - seen) / day_ns)
-	age > limit
 	v := {
 		"control": "DSO-BLD-05",
 		"finding": r.id,
-		"msg": sprintf("%s (%s) has been open %d days, past its %d-day SLA", [r.id, sev, age, limit]),
+		"msg": sprintf("%s (%s) has been open %d days, past its %d-day SLA", [r.id, sev, age, sla_days[sev]]),
 	}
 }
 
@@ -126,6 +125,10 @@ day_ns := ((24 * 60) * 60) * 1000000000
 default_sla_days := {"critical": 15, "high": 30, "medium": 90, "low": 180}
 
 sla_days := lib.setting("vulnerability_sla_days", default_sla_days)
+
+# cutoff_ns maps each severity to the latest first-seen time a finding of
+# that severity may have and still be within its SLA, computed once.
+cutoff_ns[sev] := time.now_ns() - (days * day_ns) if some sev, days in sla_days
 
 findings contains r if {
 	some item in lib.evidence(lib.vulns_type)
@@ -152,9 +155,10 @@ severity(r) := ratings[max(ranks)] if {
 	count(ranks) > 0
 } else := "critical"
 
-rating(s) := lower(s.score) if rank[lower(s.score)]
-
-rating(s) := lower(s.score) if lower(s.score) == "none"
+rating(s) := x if {
+	x := lower(s.score)
+	rank[x]
+}
 
 rating(s) := cvss_rating(to_number(s.score)) if regex.match(`^[0-9]+(\.[0-9]+)?$`, s.score)
 
