@@ -138,19 +138,29 @@ type joiner struct {
 	hashes []uint64 // of each change's ID
 	shift  uint     // partition of a hash: h >> shift
 	parts  int
-	// slots[tOff[p]:tOff[p+1]] is partition p's open-addressing table
-	// (change index + 1, 0 when empty); last[k] is the group (+1) that
-	// last counted the change of slot k.
-	slots, last []int32
-	tOff        []int
+	// table[tOff[p]:tOff[p+1]] is partition p's open-addressing table.
+	table []slot
+	tOff  []int
 }
+
+// slot is one entry of a partition's table: a change, a tag of its ID's
+// hash, and the group (+1) that last counted it.
+type slot struct {
+	tag  uint32
+	ci   int32 // change index + 1; 0 when empty
+	last int32 // or conflicted
+}
+
+const conflicted = -1
+
+func tag(h uint64) uint32 { return uint32(h >> 16) }
 
 // newJoiner validates and deduplicates changes for a batch: it hashes
 // them into partition tables and marks each change's state.
 func newJoiner(changes []Change, excl *[]Exclusion) *joiner {
 	idx := &changeIndex{changes: changes, state: make([]uint8, len(changes))}
 	j := &joiner{idx: idx, seed: maphash.MakeSeed(), hashes: make([]uint64, len(changes))}
-	// About 2048 changes a partition: a table of 16 KiB.
+	// About 2048 changes a partition: a table of at most 48 KiB.
 	pbits := max(0, bits.Len(uint(len(changes)>>11)))
 	j.parts = 1 << pbits
 	j.shift = uint(64 - pbits)
@@ -187,26 +197,27 @@ func newJoiner(changes []Change, excl *[]Exclusion) *joiner {
 	for p := range j.parts {
 		j.tOff[p+1] = j.tOff[p] + tableSize(start[p+1]-start[p])
 	}
-	j.slots = make([]int32, j.tOff[j.parts])
-	j.last = make([]int32, j.tOff[j.parts])
+	j.table = make([]slot, j.tOff[j.parts])
 	for p := range j.parts {
-		table := j.slots[j.tOff[p]:j.tOff[p+1]]
+		table := j.table[j.tOff[p]:j.tOff[p+1]]
+		mask := uint64(len(table) - 1)
 		for _, ci := range order[start[p]:start[p+1]] {
 			h := j.hashes[ci]
-			mask := uint64(len(table) - 1)
+			t := tag(h)
 			for k := h & mask; ; k = (k + 1) & mask {
-				s := table[k]
-				if s == 0 {
-					table[k] = ci + 1
+				sl := &table[k]
+				if sl.ci == 0 {
+					*sl = slot{tag: t, ci: ci + 1}
 					break
 				}
-				cj := s - 1
-				if j.hashes[cj] != h || changes[cj].ID != changes[ci].ID {
+				cj := sl.ci - 1
+				if sl.tag != t || changes[cj].ID != changes[ci].ID {
 					continue
 				}
 				idx.state[ci] = stateNone
 				if idx.state[cj] == statePrimary && !sameChange(changes[cj], changes[ci]) {
 					idx.state[cj] = stateConflict
+					sl.last = conflicted
 					*excl = append(*excl, Exclusion{Record: RecordChange, ID: changes[ci].ID, Reason: ReasonConflictingDuplicate})
 				}
 				break
@@ -223,12 +234,12 @@ func (j *joiner) part(h uint64) int {
 	return int(h >> j.shift)
 }
 
-// tableSize is a power of two at least twice n.
+// tableSize is a power of two at least 4/3 of n (a load of at most 3/4).
 func tableSize(n int) int {
 	if n == 0 {
 		return 0
 	}
-	return 1 << bits.Len(uint(2*n-1))
+	return 1 << bits.Len(uint(n+n/3))
 }
 
 // carrier enumerates the changes every group's deployments carry and
@@ -242,25 +253,28 @@ func (j *joiner) carrier(groups []*prepared) *joinCarrier {
 		}
 	}
 	refs := make([]carry, 0, total)
-	var refH []uint64
-	var refG []int32
-	refH = make([]uint64, 0, total)
-	refG = make([]int32, 0, total)
+	refH := make([]uint64, 0, total)
+	refG := make([]int32, 0, total)
 	for gi, p := range groups {
 		off := make([]int32, len(p.deps)+1)
+		g := int32(gi) + 1
 		for i, d := range p.deps {
 			off[i] = int32(len(refs))
 			if d.Kind == KindRollback {
 				continue
 			}
-			ok := carriedBy(p, i, j.idx, func(id string, ci int32) {
-				h := maphash.String(j.seed, id)
-				if ci >= 0 {
-					h = j.hashes[ci]
+			if len(d.Changes) > 0 { // the common case, without carriedBy's closure
+				for _, id := range d.Changes {
+					refs = append(refs, carry{id, lookup})
+					refH = append(refH, maphash.String(j.seed, id))
+					refG = append(refG, g)
 				}
+				continue
+			}
+			ok := carriedBy(p, i, j.idx, func(id string, ci int32) {
 				refs = append(refs, carry{id, ci})
-				refH = append(refH, h)
-				refG = append(refG, int32(gi)+1)
+				refH = append(refH, j.hashes[ci])
+				refG = append(refG, g)
 			})
 			if !ok {
 				jc.missing[[2]int{gi, i}] = true
@@ -286,32 +300,32 @@ func (j *joiner) carrier(groups []*prepared) *joinCarrier {
 	}
 	changes := j.idx.changes
 	for p := range j.parts {
-		table := j.slots[j.tOff[p]:j.tOff[p+1]]
-		last := j.last[j.tOff[p]:j.tOff[p+1]]
+		table := j.table[j.tOff[p]:j.tOff[p+1]]
 		mask := uint64(len(table) - 1)
 		for _, k := range order[start[p]:start[p+1]] {
 			r := &refs[k]
-			h := refH[k]
 			if len(table) == 0 {
 				r.ci = unknownChange
 				continue
 			}
-			found := -1
-			for s := h & mask; table[s] != 0; s = (s + 1) & mask {
-				cj := table[s] - 1
-				if j.hashes[cj] == h && (r.ci == cj || r.ci == lookup && changes[cj].ID == r.id) {
-					found = int(s)
+			h := refH[k]
+			t := tag(h)
+			var found *slot
+			for s := h & mask; table[s].ci != 0; s = (s + 1) & mask {
+				sl := &table[s]
+				if sl.tag == t && (r.ci == sl.ci-1 || r.ci == lookup && changes[sl.ci-1].ID == r.id) {
+					found = sl
 					break
 				}
 			}
 			switch {
-			case found < 0 || j.idx.state[table[found]-1] != statePrimary:
+			case found == nil || found.last == conflicted:
 				r.ci = unknownChange
-			case last[found] == refG[k]:
+			case found.last == refG[k]:
 				r.ci = counted
 			default:
-				last[found] = refG[k]
-				r.ci = table[found] - 1
+				found.last = refG[k]
+				r.ci = found.ci - 1
 			}
 		}
 	}
