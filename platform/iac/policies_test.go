@@ -49,7 +49,7 @@ func modules(t testing.TB) map[string]*ast.Module {
 // TestRegoTests runs the guardrails' Rego tests with OPA: each rule has
 // tests that it denies what it must and passes what it must.
 func TestRegoTests(t *testing.T) {
-	ch, err := tester.NewRunner().SetStore(inmem.New()).Run(t.Context(), modules(t))
+	ch, err := tester.NewRunner().SetStore(inmem.New()).SetModules(modules(t)).RunTests(t.Context(), nil)
 	require.NoError(t, err)
 	var names []string
 	for r := range ch {

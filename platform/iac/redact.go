@@ -24,45 +24,39 @@ type redactor struct {
 // value under it is redacted: a malformed mask never lets a value
 // through.
 func (r *redactor) clean(val, sensitive, unknown json.RawMessage) (json.RawMessage, error) {
-	marked := hasTrue(sensitive) || hasTrue(unknown)
-	if !marked {
-		if isNull(val) {
-			return nil, nil
-		}
+	if isNull(val) && !hasTrue(unknown) {
+		return nil, nil
+	}
+	if !hasTrue(sensitive) && !hasTrue(unknown) {
 		var buf bytes.Buffer
 		if err := json.Compact(&buf, val); err != nil {
 			return nil, err
 		}
 		return buf.Bytes(), nil
 	}
-	v, err := decodeAny(val)
-	if err != nil {
-		return nil, err
-	}
-	if hasTrue(unknown) {
-		u, err := decodeMask(unknown)
-		if err != nil {
-			return nil, errors.New("after_unknown: " + err.Error())
-		}
-		v = r.markUnknown(v, u, "$")
-	}
+	var s, u any
+	var err error
 	if hasTrue(sensitive) {
-		s, err := decodeMask(sensitive)
-		if err != nil {
+		if s, err = decodeMask(sensitive); err != nil {
 			return nil, errors.New("sensitive mask: " + err.Error())
 		}
-		v = r.redact(v, s, "$")
 	}
-	if v == nil {
-		return nil, nil
+	if hasTrue(unknown) {
+		if u, err = decodeMask(unknown); err != nil {
+			return nil, errors.New("after_unknown: " + err.Error())
+		}
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	w := rewriter{r: r, data: val, out: make([]byte, 0, len(val)+32)}
+	if isNull(val) {
+		w.data = []byte("null")
+	}
+	if err := w.value(s, u, "$"); err != nil {
 		return nil, err
 	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte{'\n'}), nil
+	if bytes.Equal(w.out, []byte("null")) {
+		return nil, nil
+	}
+	return w.out, nil
 }
 
 // sorted returns the recorded paths, sorted and without duplicates.
@@ -70,49 +64,6 @@ func (r *redactor) sorted() (sensitive, unknown []string) {
 	slices.Sort(r.sensitive)
 	slices.Sort(r.unknown)
 	return slices.Compact(r.sensitive), slices.Compact(r.unknown)
-}
-
-// redact replaces what mask marks in v.
-func (r *redactor) redact(v, mask any, path string) any {
-	switch m := mask.(type) {
-	case bool:
-		if m {
-			r.sensitive = append(r.sensitive, path)
-			return Redacted
-		}
-		return v
-	case map[string]any:
-		obj, ok := v.(map[string]any)
-		if !ok {
-			return r.mismatch(v, mask, path)
-		}
-		for _, k := range slices.Sorted(maps.Keys(m)) {
-			if inner, present := obj[k]; present {
-				obj[k] = r.redact(inner, m[k], path+step(k))
-			}
-		}
-		return obj
-	case []any:
-		arr, ok := v.([]any)
-		if !ok {
-			return r.mismatch(v, mask, path)
-		}
-		for i := range min(len(arr), len(m)) {
-			arr[i] = r.redact(arr[i], m[i], path+"["+strconv.Itoa(i)+"]")
-		}
-		return arr
-	}
-	return v
-}
-
-// mismatch handles a mask whose shape differs from its value's: a value
-// with anything sensitive under it is redacted whole; null stays null.
-func (r *redactor) mismatch(v, mask any, path string) any {
-	if v == nil || !maskHasTrue(mask) {
-		return v
-	}
-	r.sensitive = append(r.sensitive, path)
-	return Redacted
 }
 
 // markUnknown sets what mask marks in v to Unknown. Unknown values are
