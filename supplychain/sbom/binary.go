@@ -4,6 +4,7 @@ import (
 	"debug/buildinfo"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -20,7 +21,8 @@ var ErrNoBuildInfo = errors.New("sbom: no Go build information")
 // the modules `go version -m` shows: the main module as the metadata
 // component, with the Go version (PropertyGoVersion) and every build
 // setting (PropertyGoBuildPrefix) as properties; each dependency, or its
-// replacement, with its go.sum hash. The main component depends on every
+// replacement module, with its go.sum hash (see binaryComponent for
+// replacements). The main component depends on every
 // module, since a binary records no module graph. Only WithClock and
 // WithRand apply; the options of GenerateModule are an error.
 func GenerateBinary(path string, opts ...Option) (*cdx.BOM, error) {
@@ -66,13 +68,21 @@ func GenerateBinary(path string, opts ...Option) (*cdx.BOM, error) {
 }
 
 // binaryComponent makes the component of one module of a binary's build
-// information: its replacement, if any, marked as replacing it.
+// information. A module replaced by another module version becomes that
+// version, marked as replacing it; one replaced by a local directory keeps
+// its path and version, with the directory (PropertyReplaceDir), as
+// GenerateModule does.
 func binaryComponent(m *debug.Module) cdx.Component {
 	c := cdx.Component{Type: cdx.ComponentTypeLibrary, Name: m.Path, Version: m.Version}
 	sum := m.Sum
 	if r := m.Replace; r != nil {
-		c.Properties = &[]cdx.Property{{Name: PropertyReplaces, Value: m.Path + "@" + m.Version}}
-		c.Name, c.Version, sum = r.Path, r.Version, r.Sum
+		if isLocalPath(r.Path) {
+			c.Properties = &[]cdx.Property{{Name: PropertyReplaceDir, Value: r.Path}}
+			sum = ""
+		} else {
+			c.Properties = &[]cdx.Property{{Name: PropertyReplaces, Value: m.Path + "@" + m.Version}}
+			c.Name, c.Version, sum = r.Path, r.Version, r.Sum
+		}
 	}
 	version := c.Version
 	if version == "(devel)" {
@@ -84,4 +94,10 @@ func binaryComponent(m *debug.Module) cdx.Component {
 		c.Hashes = &[]cdx.Hash{{Algorithm: cdx.HashAlgoSHA256, Value: h}}
 	}
 	return c
+}
+
+// isLocalPath reports whether a replacement path is a directory, as go.mod
+// spells one: absolute, or relative starting with "./" or "../".
+func isLocalPath(p string) bool {
+	return filepath.IsAbs(p) || strings.HasPrefix(p, "./") || strings.HasPrefix(p, "../") || p == "." || p == ".."
 }

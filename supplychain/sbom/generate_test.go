@@ -20,9 +20,9 @@ import (
 	"github.com/paved-dev/paved/supplychain/sbom"
 )
 
-// shopDir is a module that needs testify (for its test), yaml (through
-// testify) and a locally replaced module; objx is in its module graph
-// but provides no package to the build.
+// shopDir is a module that needs yaml, a locally replaced module and, for
+// its test only, testify; objx is in its module graph but provides no
+// package to the build.
 const shopDir = "testdata/shop"
 
 var fixedTime = time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
@@ -69,7 +69,7 @@ func TestGenerateModuleListsTheNeededModules(t *testing.T) {
 	bom, err := sbom.GenerateModule(context.Background(), shopDir, sbom.WithClock(fixedClock), sbom.WithMainVersion("v1.4.0"))
 	require.NoError(t, err)
 	assert.Equal(t, neededByGoList(t, shopDir, false), componentNames(bom))
-	assert.Equal(t, []string{"example.com/vulnlib"}, componentNames(bom), "testify and yaml serve only the tests")
+	assert.Equal(t, []string{"example.com/vulnlib", "go.yaml.in/yaml/v3"}, componentNames(bom), "testify serves only the tests")
 
 	bom, err = sbom.GenerateModule(context.Background(), shopDir, sbom.WithClock(fixedClock), sbom.WithMainVersion("v1.4.0"), sbom.WithTests())
 	require.NoError(t, err)
@@ -140,10 +140,13 @@ func TestGenerateBinaryMatchesGoVersionM(t *testing.T) {
 	require.NoError(t, err)
 
 	// What go version -m prints: "\tdep\tpath\tversion[\tsum]" and, for a
-	// replaced module, "\t=>\tpath\tversion[\tsum]" after it.
+	// replaced module, "\t=>\tpath\tversion[\tsum]" after it: the
+	// replacement module, or for a directory ("./vulnlib") the module it
+	// replaces, with no sum.
 	type mod struct{ path, version, sum string }
 	var want []mod
 	var goVersion string
+	sawDirReplace := false
 	settings := map[string]string{}
 	for i, line := range strings.Split(goCmd(t, ".", "version", "-m", bin), "\n") {
 		f := strings.Split(strings.TrimSpace(line), "\t")
@@ -152,6 +155,9 @@ func TestGenerateBinaryMatchesGoVersionM(t *testing.T) {
 			goVersion = strings.TrimSpace(line[strings.LastIndex(line, " ")+1:])
 		case f[0] == "dep":
 			want = append(want, mod{f[1], f[2], at(f, 3)})
+		case f[0] == "=>" && strings.HasPrefix(f[1], "."):
+			want[len(want)-1].sum = ""
+			sawDirReplace = true
 		case f[0] == "=>":
 			want[len(want)-1] = mod{f[1], f[2], at(f, 3)}
 		case f[0] == "build":
@@ -160,6 +166,7 @@ func TestGenerateBinaryMatchesGoVersionM(t *testing.T) {
 		}
 	}
 	require.NotEmpty(t, want)
+	require.True(t, sawDirReplace, "the shop replaces vulnlib by a directory")
 	var got []mod
 	for _, c := range *bom.Components {
 		m := mod{path: c.Name, version: c.Version}

@@ -4,6 +4,10 @@ import (
 	"fmt"
 
 	"example.com/vulnlib"
+	"go.yaml.in/yaml/v3"
 )
 
-func main() { fmt.Println(vulnlib.Hello()) }
+func main() {
+	out, err := yaml.Marshal(map[string]string{"greeting": vulnlib.Hello()})
+	fmt.Println(string(out), err)
+}
