@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -378,4 +379,26 @@ func TestScoreVector(t *testing.T) {
 	_, err = vuln.ScoreVector("CVSS:3.1/AV:X")
 	assert.Error(t, err)
 	assert.NotErrorIs(t, err, vuln.ErrUnsupported)
+}
+
+func TestPlantedVulnerabilityFoundInTheBinary(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "shop")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd.Dir = "testdata/shop"
+	cmd.Env = append(os.Environ(), "GOPROXY=off", "GOFLAGS=-mod=readonly", "GOWORK=off")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	bom, err := sbom.GenerateBinary(bin)
+	require.NoError(t, err)
+	s, err := sbom.FromCycloneDX(bom)
+	require.NoError(t, err)
+
+	db, err := vuln.LoadDir(context.Background(), "testdata/osv")
+	require.NoError(t, err)
+	m, err := vuln.NewMatcher(db, vuln.WithClock(clock), vuln.WithVEX(loadVEX(t, "not-affected.json")))
+	require.NoError(t, err)
+	rep := m.Match(s)
+	require.Len(t, rep.Findings, 1)
+	assert.Equal(t, "CVE-2026-99901", rep.Findings[0].ID)
+	assert.True(t, rep.Findings[0].Suppressed, "the VEX product is the binary's main module")
 }
