@@ -479,7 +479,7 @@ type IaCChange struct {
 	Before any `json:"before,omitempty"`
 	After  any `json:"after,omitempty"`
 	// Sensitive lists the paths of the redacted values, and Unknown those
-	// known only after apply, such as "tags.secret" or "ingress[0]".
+	// known only after apply, such as "$.tags.secret" or "$.ingress[0]".
 	Sensitive []string `json:"sensitive,omitempty"`
 	Unknown   []string `json:"unknown,omitempty"`
 }

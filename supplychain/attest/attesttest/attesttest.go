@@ -80,7 +80,7 @@ func Samples() []attest.Predicate {
 			Action:   "replace", Actions: []string{"create", "delete"},
 			Before:    map[string]any{"engine": "postgres", "password": "(sensitive value)"},
 			After:     map[string]any{"engine": "postgres", "password": "(sensitive value)", "arn": "(known after apply)"},
-			Sensitive: []string{"password"}, Unknown: []string{"arn"},
+			Sensitive: []string{"$.password"}, Unknown: []string{"$.arn"},
 		}}},
 		attest.Generic{Type: "https://example.com/custom/v1", JSON: json.RawMessage(`{"score":7,"tags":["a"]}`)},
 	}
