@@ -62,12 +62,13 @@ deny contains v if {
 	v := {"control": "DSO-FND-05", "msg": sprintf("a deployment to %s needs an approval by one of %v other than the deployer", [target, env.approvers])}
 }
 
-# deployment_approvals are the approvals given for this environment (or
-# for no environment in particular).
+# deployment_approvals are the approvals given for a deployment to this
+# environment; approvals of the change itself (no environment) and of
+# other environments do not count.
 deployment_approvals contains a if {
 	some a in object.get(input, "approvals", [])
 	a.decision == "approved"
-	object.get(a, "environment", "") in {"", target}
+	object.get(a, "environment", "") == target
 }
 
 # METADATA

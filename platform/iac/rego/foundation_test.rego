@@ -168,7 +168,9 @@ deploy(env, deployer, approvals, deployments, incidents) := {
 	"evidence": {deployment_type: deployments, incident_type: incidents},
 }
 
-prod_ok := deploy("prod", "bot@example.com", [approval], [staging_deploy("D-1", "2026-11-26T12:00:00Z")], [])
+prod_approval := object.union(approval, {"environment": "prod"})
+
+prod_ok := deploy("prod", "bot@example.com", [prod_approval], [staging_deploy("D-1", "2026-11-26T12:00:00Z")], [])
 
 test_prod_deployment_allowed if {
 	not denied("DSO-FND-05", prod_ok)
@@ -183,10 +185,9 @@ test_fnd05_fail_approver_outside_boundary if denied("DSO-FND-05", json.patch(pro
 
 test_fnd05_fail_no_approval if denied("DSO-FND-05", json.patch(prod_ok, [{"op": "replace", "path": "/approvals", "value": []}]))
 
-test_fnd05_fail_deployer_approves_own_deployment if denied("DSO-FND-05", json.patch(prod_ok, [
-	{"op": "replace", "path": "/deployer", "value": "rm@example.com"},
-	{"op": "replace", "path": "/approvals", "value": [approval]},
-]))
+test_fnd05_fail_deployer_approves_own_deployment if denied("DSO-FND-05", json.patch(prod_ok, [{"op": "replace", "path": "/deployer", "value": "rm@example.com"}]))
+
+test_fnd05_fail_change_approval_is_not_a_deployment_approval if denied("DSO-FND-05", json.patch(prod_ok, [{"op": "replace", "path": "/approvals", "value": [approval]}]))
 
 test_fnd05_pass_approval_for_another_environment_ignored if not denied("DSO-FND-05", json.patch(prod_ok, [{"op": "add", "path": "/approvals/-", "value": {"approver": "intern@example.com", "decision": "approved", "changeId": "PR-1", "environment": "staging"}}]))
 
