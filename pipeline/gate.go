@@ -123,9 +123,27 @@ func (x *execution) request(ctx context.Context, stage Stage, subj supplychain.S
 		for _, s := range r.Signers {
 			ev.Signers = append(ev.Signers, identity(s))
 		}
+		// A release statement about the artifact is its signature: the
+		// record verified against the store's trust policy.
+		if r.PredicateType == attest.PredicateRelease && about(r, subj) {
+			for _, s := range r.Signers {
+				req.Signatures = append(req.Signatures, policy.Signature{Identity: identity(s), KeyID: s.KeyID})
+			}
+		}
 		req.Evidence = append(req.Evidence, ev)
 	}
 	return req, nil
+}
+
+// about reports whether a record's subjects include the subject, by a
+// shared digest.
+func about(r evidence.Record, subj supplychain.Subject) bool {
+	for _, s := range r.Subjects {
+		if s.Digest.Matches(subj.Digest) {
+			return true
+		}
+	}
+	return false
 }
 
 // identity names a verified signer for policy: its name, else its key ID.

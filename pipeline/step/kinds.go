@@ -20,13 +20,15 @@ type Env struct {
 	// Secrets scans for secrets (SecretScan); nil uses a scanner with
 	// gitleaks' default rules.
 	Secrets *secret.Scanner
+	// Trust is the policy the Verify step checks evidence against.
+	Trust *sign.Trust
 }
 
 // Kinds returns the built-in step kinds, by the names templates use, made
 // with env. Add your own kinds to the map before loading a template.
 func Kinds(env Env) pipeline.Kinds {
 	k := pipeline.Kinds{}
-	for _, add := range []func(Env, pipeline.Kinds){planKinds, buildKinds, testKinds} {
+	for _, add := range []func(Env, pipeline.Kinds){planKinds, buildKinds, testKinds, verifyKinds} {
 		add(env, k)
 	}
 	return k
