@@ -434,6 +434,9 @@ func graphDependencies(graph []byte, refs, selected map[string]string) ([]cdx.De
 	deps := make([]cdx.Dependency, 0, len(refs))
 	for _, ref := range refs {
 		on := edges[ref]
+		if on == nil {
+			on = []string{} // "dependsOn": [], known to have none
+		}
 		slices.Sort(on)
 		on = slices.Compact(on)
 		deps = append(deps, cdx.Dependency{Ref: ref, Dependencies: &on})

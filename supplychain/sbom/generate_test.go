@@ -240,3 +240,19 @@ func TestGenerateOptionConflicts(t *testing.T) {
 	_, err = sbom.GenerateModule(context.Background(), shopDir, sbom.WithRand(strings.NewReader("short")))
 	assert.ErrorContains(t, err, "serial number")
 }
+
+func TestGenerateModuleWithoutDependencies(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/alone\n\ngo 1.26.0\n"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "alone.go"), []byte("package alone\n"), 0o644))
+	bom, err := sbom.GenerateModule(context.Background(), dir)
+	require.NoError(t, err)
+	assert.Empty(t, *bom.Components)
+	assert.Equal(t, "example.com/alone", bom.Metadata.Component.Name)
+	assert.Equal(t, []cdx.Dependency{{Ref: "pkg:golang/example.com/alone", Dependencies: &[]string{}}}, *bom.Dependencies)
+	var buf bytes.Buffer
+	require.NoError(t, sbom.Encode(&buf, bom, sbom.CycloneDXJSON))
+	v, err := sbom.NewValidator()
+	require.NoError(t, err)
+	assert.NoError(t, v.Validate(buf.Bytes()))
+}
