@@ -325,22 +325,54 @@ type Drift struct {
 func (DeploymentDrift) PredicateType() string { return PredicateDeploymentDrift }
 
 // Validate checks that the environment, each drift's service and reason
-// and the time are set.
+// and the time are set; each problem is an *attest.PredicateError.
 func (d DeploymentDrift) Validate() error {
 	var errs []error
+	bad := func(field string) {
+		errs = append(errs, &attest.PredicateError{Type: PredicateDeploymentDrift, Field: field, Err: errors.New("required")})
+	}
 	if d.Environment == "" {
-		errs = append(errs, errors.New("deployment drift: environment: required"))
+		bad("environment")
 	}
 	for i, x := range d.Drifts {
-		if x.Service == "" || x.Reason == "" {
-			errs = append(errs, fmt.Errorf("deployment drift: drifts[%d]: service and reason are required", i))
+		if x.Service == "" {
+			bad(fmt.Sprintf("drifts[%d].service", i))
+		}
+		if x.Reason == "" {
+			bad(fmt.Sprintf("drifts[%d].reason", i))
 		}
 	}
 	if d.CheckedAt.IsZero() {
-		errs = append(errs, errors.New("deployment drift: checkedAt: required"))
+		bad("checkedAt")
 	}
 	return errors.Join(errs...)
 }
+
+// DeploymentDriftSchema is the JSON schema (draft 2020-12) of the
+// deployment-drift predicate.
+const DeploymentDriftSchema = `{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "https://paved.dev/attestation/deployment-drift/v1/schema.json",
+  "title": "paved deployment drift predicate v1",
+  "type": "object",
+  "additionalProperties": false,
+  "required": ["environment", "checked", "drifts", "checkedAt"],
+  "properties": {
+    "environment": {"type": "string", "minLength": 1},
+    "checked": {"type": "array", "items": {"type": "string"}},
+    "drifts": {"type": "array", "items": {
+      "type": "object", "additionalProperties": false, "required": ["service", "reason"],
+      "properties": {
+        "service": {"type": "string", "minLength": 1},
+        "expectedVersion": {"type": "string"},
+        "expected": {"type": "array", "items": {"type": "string", "pattern": "^sha(256|512):[0-9a-f]+$"}},
+        "observed": {"type": "string", "pattern": "^[a-z0-9]+:[0-9a-f]+$"},
+        "reason": {"type": "string", "minLength": 1}
+      }
+    }},
+    "checkedAt": {"type": "string", "format": "date-time"}
+  }
+}`
 
 // VerifyDeployed checks for drift: the digests observed running in an
 // environment (from a map, or a JSON file the caller's tooling wrote, such

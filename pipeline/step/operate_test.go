@@ -230,7 +230,7 @@ stages:
         run: [terraform, plan, -out=tfplan]
         with: {phase: plan, show: terraform show -json tfplan}
 `
-	p, err := pipeline.LoadTemplate([]byte(tmpl), "ci.yaml", kinds)
+	p, err := pipeline.LoadTemplate([]byte(tmpl), "ci.yaml", kinds, nil)
 	require.NoError(t, err)
 	steps := p.Stages()[0].Steps
 	assert.Equal(t, step.Deploy{StepName: "deploy", Ledger: f.ledger, Service: "api", Environment: "prod", Kind: "hotfix", Command: []string{"kubectl", "apply", "-f", "deploy.yaml"}}, steps[0].Step)
@@ -256,7 +256,7 @@ stages:
         kind: provision
         with: {phase: apply, show: x}
 `
-	_, err = pipeline.LoadTemplate([]byte(bad), "ci.yaml", kinds)
+	_, err = pipeline.LoadTemplate([]byte(bad), "ci.yaml", kinds, nil)
 	require.Error(t, err)
 	for _, want := range []string{
 		"stages[0].steps[0].with.service: pipeline: invalid pipeline: service: missing parameter",

@@ -13,7 +13,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	releasev0 "github.com/in-toto/attestation/go/predicates/release/v0"
 
@@ -61,7 +60,12 @@ func (s Sign) Run(ctx context.Context, sc *pipeline.StepContext) (*pipeline.Resu
 	if err != nil {
 		return nil, err
 	}
+	// The signed files are products too, ahead of their envelopes, so
+	// that the first artifact, not an envelope, becomes the run's subject.
 	res := &pipeline.Result{Materials: subjects}
+	if len(s.Artifacts) > 0 {
+		res.Products = slices.Clone(subjects)
+	}
 	for i, subj := range subjects {
 		purl := s.PURL
 		if purl == "" {
@@ -311,9 +315,9 @@ func (s Approval) Run(ctx context.Context, sc *pipeline.StepContext) (*pipeline.
 		if subj, ok := sc.Subject(); ok {
 			req.Subject = &subj
 		}
-		asked := time.Now()
+		asked := sc.Now()
 		a, err := s.Ask(ctx, req)
-		res.Manual, res.ManualTime = true, time.Since(asked)
+		res.Manual, res.ManualTime = true, sc.Now().Sub(asked)
 		if err != nil {
 			return res, fmt.Errorf("approval: asking for an approval of %s: %w", id, err)
 		}
@@ -416,7 +420,7 @@ func (s ReleaseNotes) Run(ctx context.Context, sc *pipeline.StepContext) (*pipel
 	if err != nil {
 		return nil, err
 	}
-	notes := ReleaseNotesRecord{Service: s.Service, Version: s.Version, Commit: headCommit}
+	notes := ReleaseNotesRecord{Service: s.Service, Version: s.Version, Commit: headCommit, Commits: []NoteCommit{}}
 	hist, err := s.Ledger.History(ctx, s.Service)
 	if err != nil {
 		return nil, err
@@ -694,22 +698,57 @@ type DependencyChanges struct {
 // PredicateType returns PredicateReleaseNotes.
 func (ReleaseNotesRecord) PredicateType() string { return PredicateReleaseNotes }
 
-// Validate checks that the release is named and every commit has an ID.
+// Validate checks that the release is named and every commit has an ID;
+// each problem is an *attest.PredicateError.
 func (r ReleaseNotesRecord) Validate() error {
 	var errs []error
+	bad := func(field string) {
+		errs = append(errs, &attest.PredicateError{Type: PredicateReleaseNotes, Field: field, Err: errors.New("required")})
+	}
 	if r.Service == "" {
-		errs = append(errs, errors.New("release notes: service: required"))
+		bad("service")
 	}
 	if r.Version == "" {
-		errs = append(errs, errors.New("release notes: version: required"))
+		bad("version")
+	}
+	if r.Commit == "" {
+		bad("commit")
 	}
 	for i, c := range r.Commits {
 		if c.ID == "" {
-			errs = append(errs, fmt.Errorf("release notes: commits[%d].id: required", i))
+			bad(fmt.Sprintf("commits[%d].id", i))
 		}
 	}
 	return errors.Join(errs...)
 }
+
+// ReleaseNotesSchema is the JSON schema (draft 2020-12) of the
+// release-notes predicate.
+const ReleaseNotesSchema = `{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "https://paved.dev/attestation/release-notes/v1/schema.json",
+  "title": "paved release notes predicate v1",
+  "type": "object",
+  "additionalProperties": false,
+  "required": ["service", "version", "commit", "commits"],
+  "properties": {
+    "service": {"type": "string", "minLength": 1},
+    "version": {"type": "string", "minLength": 1},
+    "commit": {"type": "string", "minLength": 1},
+    "previous": {"type": "string"},
+    "previousCommit": {"type": "string"},
+    "commits": {"type": "array", "items": {
+      "type": "object", "additionalProperties": false, "required": ["id", "author", "email", "subject"],
+      "properties": {"id": {"type": "string", "minLength": 1}, "author": {"type": "string"}, "email": {"type": "string"}, "subject": {"type": "string"}}
+    }},
+    "sbom": {"type": "string"},
+    "dependencies": {"type": "object", "additionalProperties": false, "properties": {
+      "added": {"type": "array", "items": {"type": "string"}},
+      "removed": {"type": "array", "items": {"type": "string"}},
+      "changed": {"type": "array", "items": {"type": "string"}}
+    }}
+  }
+}`
 
 // dependencyChanges converts an SBOM diff.
 func dependencyChanges(c sbom.Changes) *DependencyChanges {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -470,7 +471,7 @@ stages:
         kind: release
         with: {service: api, version: "1.0.0", artifacts: dist/app}
 `
-	p, err := pipeline.LoadTemplate([]byte(tmpl), "ci.yaml", kinds)
+	p, err := pipeline.LoadTemplate([]byte(tmpl), "ci.yaml", kinds, nil)
 	require.NoError(t, err)
 	steps := p.Stages()[0].Steps
 	assert.Equal(t, step.Sign{StepName: "sign", Artifacts: []string{"dist/app", "dist/app.sbom"}, Version: "1.0.0", Signer: f.release}, steps[0].Step)
@@ -490,7 +491,7 @@ stages:
         run: [echo]
         with: {version: "1.0.0"}
 `
-	_, err = pipeline.LoadTemplate([]byte(bad), "ci.yaml", kinds)
+	_, err = pipeline.LoadTemplate([]byte(bad), "ci.yaml", kinds, nil)
 	require.Error(t, err)
 	var de *pipeline.DefinitionError
 	require.ErrorAs(t, err, &de)
@@ -499,12 +500,61 @@ stages:
 	assert.ErrorContains(t, err, "stages[0].steps[1].run")
 
 	bad2 := strings.NewReplacer("teem: x", `team: "a@b"`, "        run: [echo]\n", "").Replace(bad)
-	_, err = pipeline.LoadTemplate([]byte(bad2), "ci.yaml", kinds)
+	_, err = pipeline.LoadTemplate([]byte(bad2), "ci.yaml", kinds, nil)
 	assert.ErrorContains(t, err, `required: "0" is not a positive number`)
 	assert.ErrorContains(t, err, "with.service")
 	assert.True(t, errors.Is(err, pipeline.ErrMissingParam))
 
-	_, err = pipeline.LoadTemplate([]byte(tmpl), "ci.yaml", step.Kinds(step.Env{}))
+	_, err = pipeline.LoadTemplate([]byte(tmpl), "ci.yaml", step.Kinds(step.Env{}), nil)
 	assert.ErrorIs(t, err, step.ErrNoLedger)
 	assert.ErrorContains(t, err, "stages[0].steps[2]")
+}
+
+// relSchema compiles a JSON schema.
+func relSchema(t *testing.T, id, schema string) *jsonschema.Schema {
+	t.Helper()
+	doc, err := jsonschema.UnmarshalJSON(strings.NewReader(schema))
+	require.NoError(t, err)
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	require.NoError(t, c.AddResource(id, doc))
+	s, err := c.Compile(id)
+	require.NoError(t, err)
+	return s
+}
+
+func TestStepPredicatesAgreeWithTheirSchemas(t *testing.T) {
+	notes := relSchema(t, step.PredicateReleaseNotes, step.ReleaseNotesSchema)
+	drift := relSchema(t, step.PredicateDeploymentDrift, step.DeploymentDriftSchema)
+	when := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		schema *jsonschema.Schema
+		p      attest.Predicate
+		valid  bool
+	}{
+		{notes, step.ReleaseNotesRecord{Service: "api", Version: "1.1.0", Commit: "c2", Previous: "1.0.0", PreviousCommit: "c1",
+			Commits: []step.NoteCommit{{ID: "c2", Author: "Ana", Email: "ana@acme.test", Subject: "add refunds"}}, SBOM: "sbom.json",
+			Dependencies: &step.DependencyChanges{Added: []string{"a@v1"}, Changed: []string{"b v1 -> v2"}}}, true},
+		{notes, step.ReleaseNotesRecord{Service: "api", Version: "0.1.0", Commit: "c1", Commits: []step.NoteCommit{}}, true},
+		{notes, step.ReleaseNotesRecord{Service: "api", Commit: "c1", Commits: []step.NoteCommit{}}, false},
+		{notes, step.ReleaseNotesRecord{Service: "api", Version: "1", Commit: "c1", Commits: []step.NoteCommit{{Subject: "x"}}}, false},
+		{drift, step.DeploymentDrift{Environment: "prod", Checked: []string{"api"}, Drifts: []step.Drift{}, CheckedAt: when}, true},
+		{drift, step.DeploymentDrift{Environment: "prod", Checked: []string{"api"}, CheckedAt: when, Drifts: []step.Drift{
+			{Service: "api", ExpectedVersion: "1.0.0", Expected: []string{"sha256:" + strings.Repeat("a", 64)}, Observed: "sha256:" + strings.Repeat("b", 64), Reason: "runs another digest"}}}, true},
+		{drift, step.DeploymentDrift{Checked: []string{}, Drifts: []step.Drift{}, CheckedAt: when}, false},
+		{drift, step.DeploymentDrift{Environment: "prod", Checked: []string{}, Drifts: []step.Drift{{Service: "api"}}, CheckedAt: when}, false},
+	} {
+		b, err := json.Marshal(tc.p)
+		require.NoError(t, err)
+		v, err := jsonschema.UnmarshalJSON(strings.NewReader(string(b)))
+		require.NoError(t, err)
+		verr, schemaErr := tc.p.Validate(), tc.schema.Validate(v)
+		if tc.valid {
+			assert.NoError(t, verr, "%s", b)
+			assert.NoError(t, schemaErr, "%s", b)
+			continue
+		}
+		assert.ErrorIs(t, verr, attest.ErrInvalidPredicate, "%s", b)
+		assert.Error(t, schemaErr, "%s", b)
+	}
 }
