@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -139,16 +140,38 @@ func (d *duration) UnmarshalText(b []byte) error {
 }
 
 // LoadTemplateFile reads a template from a file; see LoadTemplate.
-func LoadTemplateFile(path string, kinds Kinds) (*Pipeline, error) {
+func LoadTemplateFile(path string, kinds Kinds, vars map[string]string) (*Pipeline, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: template: %w", err)
 	}
-	return LoadTemplate(data, path, kinds)
+	return LoadTemplate(data, path, kinds, vars)
+}
+
+// variable matches a template variable reference, ${name}.
+var variable = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_.-]*)\}`)
+
+// expand replaces the ${name} references in s with vars' values, and
+// reports the names vars lacks.
+func expand(s string, vars map[string]string) (string, []string) {
+	var missing []string
+	out := variable.ReplaceAllStringFunc(s, func(ref string) string {
+		name := ref[2 : len(ref)-1]
+		v, ok := vars[name]
+		if !ok {
+			missing = append(missing, name)
+		}
+		return v
+	})
+	return out, missing
 }
 
 // LoadTemplate builds a pipeline from a YAML (or JSON) template, making
 // each step with its kind from kinds. file names the document in errors.
+// References ${name} in a step's run and with values are replaced by
+// vars[name] (the version being released, the target environment); a
+// reference vars does not define is an error. Only the ${name} form is
+// expanded, so $HOME in a shell command stays as it is.
 // Every problem is reported, as *DefinitionError values joined, with its
 // file, line and column: unknown fields, unknown stages and step kinds,
 // missing or unknown parameters, Needs that name no step or form a cycle.
@@ -162,7 +185,7 @@ func LoadTemplateFile(path string, kinds Kinds) (*Pipeline, error) {
 //	        kind: command
 //	        run: [go, build, ./...]
 //	        timeout: 10m
-func LoadTemplate(data []byte, file string, kinds Kinds) (*Pipeline, error) {
+func LoadTemplate(data []byte, file string, kinds Kinds, vars map[string]string) (*Pipeline, error) {
 	if len(data) > MaxTemplateSize {
 		return nil, &DefinitionError{File: file, Err: fmt.Errorf("%w: %d bytes, the limit is %d", ErrInvalidPipeline, len(data), MaxTemplateSize)}
 	}
@@ -197,7 +220,13 @@ func LoadTemplate(data []byte, file string, kinds Kinds) (*Pipeline, error) {
 				bad(f+".kind", fmt.Errorf("%w: unknown step kind %q (known: %s)", ErrInvalidPipeline, s.Kind, strings.Join(kindNames(kinds), ", ")))
 				continue
 			}
-			step, err := newStep(s.Name, Params{Run: s.Run, With: s.With})
+			params, ok := expandParams(s, vars, func(field string, name string) {
+				bad(f+"."+field, fmt.Errorf("%w: ${%s} is not defined", ErrInvalidPipeline, name))
+			})
+			if !ok {
+				continue
+			}
+			step, err := newStep(s.Name, params)
 			if err != nil {
 				for _, e := range unjoin(err) {
 					var pe *ParamError
@@ -219,6 +248,36 @@ func LoadTemplate(data []byte, file string, kinds Kinds) (*Pipeline, error) {
 		return nil, errors.Join(errs...)
 	}
 	return newPipeline(t.Name, t.Service, stages, where)
+}
+
+// expandParams expands the variables of a step's parameters, calling
+// undefined for each reference vars lacks; ok is false if there was one.
+func expandParams(s templateStep, vars map[string]string, undefined func(field, name string)) (p Params, ok bool) {
+	ok = true
+	p.Run = make([]string, len(s.Run))
+	for i, a := range s.Run {
+		var missing []string
+		p.Run[i], missing = expand(a, vars)
+		for _, m := range missing {
+			undefined(fmt.Sprintf("run[%d]", i), m)
+			ok = false
+		}
+	}
+	if len(s.Run) == 0 {
+		p.Run = nil
+	}
+	if s.With != nil {
+		p.With = make(map[string]string, len(s.With))
+	}
+	for k, v := range s.With {
+		var missing []string
+		p.With[k], missing = expand(v, vars)
+		for _, m := range missing {
+			undefined("with."+k, m)
+			ok = false
+		}
+	}
+	return p, ok
 }
 
 // unjoin splits a joined error into its parts.

@@ -42,7 +42,7 @@ stages:
     steps:
       - name: compile
         kind: echo
-        with: {say: hi, product: bin/app}
+        with: {say: "$HOME is kept", product: "${artifact}"}
       - name: sbom
         kind: echo
         with: {say: hi}
@@ -52,7 +52,7 @@ stages:
     steps:
       - {name: unit, kind: echo, with: {say: hi}}
 `
-	p, err := pipeline.LoadTemplate([]byte(doc), "go-service.yaml", testKinds())
+	p, err := pipeline.LoadTemplate([]byte(doc), "go-service.yaml", testKinds(), map[string]string{"artifact": "bin/app"})
 	require.NoError(t, err)
 	assert.Equal(t, "go-service", p.Name())
 	assert.Equal(t, "api", p.Service())
@@ -89,10 +89,12 @@ func TestLoadTemplateErrors(t *testing.T) {
 		{"unknown field and bad timeout", "name: x\nstagez: []\nstages:\n  - stage: build\n    steps:\n      - {name: a, kind: echo, with: {say: x}, timeout: soon}\n",
 			[]string{"t.yaml:2:1: stagez: unknown field", "t.yaml:6:56: stages[0].steps[0].timeout: invalid value"}},
 		{"not yaml", "name: [", []string{"t.yaml:1:"}},
+		{"undefined variable", "name: x\nstages:\n  - stage: build\n    steps:\n      - {name: a, kind: echo, with: {say: \"${v} ${version}\"}}\n",
+			[]string{"t.yaml:5:43: stages[0].steps[0].with.say: pipeline: invalid pipeline: ${version} is not defined"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := pipeline.LoadTemplate([]byte(tt.doc), "t.yaml", testKinds())
+			_, err := pipeline.LoadTemplate([]byte(tt.doc), "t.yaml", testKinds(), map[string]string{"v": "1"})
 			require.Error(t, err)
 			var de *pipeline.DefinitionError
 			require.ErrorAs(t, err, &de, "%v", err)
@@ -102,7 +104,7 @@ func TestLoadTemplateErrors(t *testing.T) {
 		})
 	}
 	big := make([]byte, pipeline.MaxTemplateSize+1)
-	_, err := pipeline.LoadTemplate(big, "big.yaml", testKinds())
+	_, err := pipeline.LoadTemplate(big, "big.yaml", testKinds(), nil)
 	require.ErrorIs(t, err, pipeline.ErrInvalidPipeline)
 }
 
@@ -111,7 +113,7 @@ func FuzzLoadTemplate(f *testing.F) {
 	f.Add([]byte("name: x\nstages:\n  - stage: build\n    concurrent: true\n    steps:\n      - {name: a, kind: echo, with: {say: x}, needs: [a]}\n"))
 	f.Add([]byte(`{"name": "x", "stages": [{"stage": "test", "steps": [{"name": "a", "kind": "broken"}]}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		p, err := pipeline.LoadTemplate(data, "f.yaml", testKinds())
+		p, err := pipeline.LoadTemplate(data, "f.yaml", testKinds(), map[string]string{"v": "1"})
 		if (p == nil) == (err == nil) {
 			t.Fatalf("pipeline %v and error %v", p, err)
 		}
