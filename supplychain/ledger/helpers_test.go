@@ -49,7 +49,7 @@ func newFixture(t testing.TB) *fixture {
 	trust, err := sign.NewTrust(
 		[]sign.TrustedKey{{Name: "release-bot", Key: bot.Verifier}, {Name: "release-manager", Key: manager.Verifier}},
 		[]sign.Rule{
-			{PredicateTypes: []string{ledger.PredicateRelease, attest.PredicateDeployment, sbom.PredicateCycloneDX, sbom.PredicateSPDX, attest.PredicateSLSAProvenance}, Signers: []string{"release-bot"}},
+			{PredicateTypes: []string{ledger.PredicateRelease, attest.PredicateDeployment, sbom.PredicateCycloneDX, sbom.PredicateSPDX, attest.PredicateSLSAProvenance, attest.PredicatePrune}, Signers: []string{"release-bot"}},
 			{PredicateTypes: []string{attest.PredicateApproval}, Signers: []string{"release-manager"}},
 		})
 	require.NoError(t, err)

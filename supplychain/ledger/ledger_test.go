@@ -1,12 +1,14 @@
 package ledger_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -314,5 +316,45 @@ func TestReleaseSchemaMatchesPredicate(t *testing.T) {
 		assert.Contains(t, props, k, "the schema describes every field")
 	}
 	assert.Len(t, fields, len(props))
+
+	// A release the ledger signs validates against the schema; one with a
+	// bad service and record ID does not.
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(ledger.ReleaseSchema))
+	require.NoError(t, err)
+	c := jsonschema.NewCompiler()
+	require.NoError(t, c.AddResource(ledger.PredicateRelease, doc))
+	sch, err := c.Compile(ledger.PredicateRelease)
+	require.NoError(t, err)
+	valid, err := json.Marshal(ledger.Release{Service: "api", Version: "1.0.0", SBOMs: []string{"sha256:" + strings.Repeat("ab", 32)}, ReleasedBy: "bot", ReleasedAt: t0})
+	require.NoError(t, err)
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(valid))
+	require.NoError(t, err)
+	assert.NoError(t, sch.Validate(v))
+	invalid, err := jsonschema.UnmarshalJSON(strings.NewReader(`{"service":"a@b","version":"1","sboms":["md5:x"],"releasedBy":"bot","releasedAt":"2026-03-01T09:00:00Z"}`))
+	require.NoError(t, err)
+	assert.Error(t, sch.Validate(invalid))
 	assert.True(t, errors.Is(ledger.Release{}.Validate(), ledger.ErrInvalid))
+}
+
+// SBOMs that retention pruned are reported as problems beside the
+// answer, never dropped silently.
+func TestContainingReportsUnreadableSBOMs(t *testing.T) {
+	f := newFixture(t)
+	f.release(t, "checkout", "1.0.0", cyclonedx(t, "checkout", "1.0.0", map[string]string{"org.apache.logging.log4j:log4j-core": "2.14.1"}), t0)
+	f.release(t, "billing", "3.2.0", spdx(t, "billing", "org.apache.logging.log4j", "log4j-core", "2.9.0"), t0)
+	time.Sleep(2 * time.Millisecond)
+	pruned, err := f.store.Prune(f.ctx, evidence.Retention{Rules: []evidence.RetentionRule{{PredicateType: sbom.PredicateCycloneDX, MaxAge: time.Microsecond}}}, f.bot)
+	require.NoError(t, err)
+	require.Len(t, pruned.Pruned, 1)
+
+	below, err := ledger.ParseRange("<2.17.1")
+	require.NoError(t, err)
+	rep, err := f.ledger.Containing(f.ctx, log4j, below)
+	require.NoError(t, err)
+	require.Len(t, rep.Shipped, 1)
+	assert.Equal(t, "billing@3.2.0", rep.Shipped[0].Release.ID())
+	require.Len(t, rep.Problems, 1)
+	assert.ErrorIs(t, rep.Problems[0], ledger.ErrUnreadable)
+	assert.ErrorContains(t, rep.Problems[0], "pruned")
+	assert.Equal(t, 2, rep.SBOMs)
 }

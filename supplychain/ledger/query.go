@@ -3,6 +3,7 @@ package ledger
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -97,11 +98,20 @@ func (l *Ledger) Current(ctx context.Context, environment string) ([]Running, er
 			latest[d.Service] = d
 		}
 	}
+	rels, relProblems, err := l.releases(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]Release, len(rels))
+	for _, r := range slices.Backward(rels) {
+		byID[r.ID()] = r // the first recorded wins
+	}
 	out := make([]Running, 0, len(latest))
 	for _, d := range latest {
-		rel, err := l.Release(ctx, d.Service, d.Version)
-		if err != nil {
-			return nil, err
+		rel, ok := byID[d.Service+"@"+d.Version]
+		if !ok {
+			// Perhaps in a release record that could not be read.
+			return nil, errors.Join(append([]error{fmt.Errorf("%w: %s@%s, deployed by %s", ErrUnknownRelease, d.Service, d.Version, d.RecordID)}, relProblems...)...)
 		}
 		out = append(out, Running{Release: rel, Deployment: d})
 	}

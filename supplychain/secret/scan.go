@@ -65,6 +65,9 @@ func (s *Scanner) collector(ctx context.Context) *collector {
 
 // fragment runs the rules on one fragment and keeps the redacted findings.
 func (c *collector) fragment(ctx context.Context, f sources.Fragment) {
+	// DetectContext takes the deprecated detect.Fragment in gitleaks v8;
+	// DetectSource, the alternative, logs and drops source errors.
+	//lint:ignore SA1019 no other per-fragment entry point in gitleaks v8
 	found := c.detector.DetectContext(ctx, detect.Fragment(f))
 	c.mu.Lock()
 	defer c.mu.Unlock()
