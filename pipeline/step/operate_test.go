@@ -2,6 +2,9 @@ package step_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"log"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +14,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/paved-dev/paved/evidence"
+	"github.com/paved-dev/paved/evidence/sqlite"
 	"github.com/paved-dev/paved/pipeline"
 	"github.com/paved-dev/paved/pipeline/ci"
 	"github.com/paved-dev/paved/pipeline/step"
@@ -18,6 +23,7 @@ import (
 	"github.com/paved-dev/paved/supplychain"
 	"github.com/paved-dev/paved/supplychain/attest"
 	"github.com/paved-dev/paved/supplychain/ledger"
+	"github.com/paved-dev/paved/supplychain/sign"
 )
 
 // opRelease records a release of service at version whose artifact has
@@ -269,4 +275,73 @@ stages:
 	} {
 		assert.ErrorContains(t, err, want)
 	}
+}
+
+// ExampleDeploy deploys a released artifact and refuses one the ledger
+// never released.
+func ExampleDeploy() {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "deploy")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	key, err := sign.GenerateKey(sign.Ed25519)
+	if err != nil {
+		log.Fatal(err)
+	}
+	trust, err := sign.NewTrust([]sign.TrustedKey{{Name: "ci", Key: key.Verifier}}, []sign.Rule{{PredicateTypes: []string{"*"}, Signers: []string{"ci"}}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	backend, err := sqlite.Open(ctx, filepath.Join(dir, "evidence.db"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	store, err := evidence.Open(ctx, backend, evidence.WithTrust(trust))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer store.Close(ctx)
+	l, err := ledger.New(store, key)
+	if err != nil {
+		log.Fatal(err)
+	}
+	runner, err := pipeline.NewRunner(store, key)
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	// Version 1.0.0 of api is released; the hotfix was built elsewhere.
+	for name, content := range map[string]string{"app": "api 1.0.0", "hotfix": "patched on a laptop"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			log.Fatal(err)
+		}
+	}
+	app, err := supplychain.SubjectFromFile("app", filepath.Join(dir, "app"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := l.RecordRelease(ctx, ledger.Release{Service: "api", Version: "1.0.0", ReleasedBy: "release-bot", Artifacts: []supplychain.Subject{app}}); err != nil {
+		log.Fatal(err)
+	}
+
+	for _, artifact := range []string{"app", "hotfix"} {
+		p, err := pipeline.New("deploy", pipeline.In(pipeline.Operate,
+			step.Deploy{Ledger: l, Service: "api", Environment: "prod", Artifact: artifact, Deployer: "deploy-bot"}))
+		if err != nil {
+			log.Fatal(err)
+		}
+		run, err := runner.Run(ctx, p, pipeline.InDir(dir))
+		fmt.Println(artifact, run.Outcome, errors.Is(err, pipeline.ErrStepFailed), strings.Contains(run.Steps[0].Message, "never released"))
+	}
+	running, err := l.Current(ctx, "prod")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("prod runs", running[0].Release.ID())
+	// Output:
+	// app succeeded false false
+	// hotfix failed true true
+	// prod runs api@1.0.0
 }

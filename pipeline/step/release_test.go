@@ -170,6 +170,7 @@ func TestSignRecordsArtifactStatementsAndEnvelopes(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, run.Steps, 1)
 	assert.Equal(t, "signed 2 artifact(s)", run.Steps[0].Message)
+	assert.Equal(t, app.Digest, run.Subject.Digest, "the first artifact, not its envelope, is the run's subject")
 
 	recs := f.records(t, attest.PredicateRelease)
 	require.Len(t, recs, 2)
