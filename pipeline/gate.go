@@ -60,7 +60,7 @@ func (x *execution) request(ctx context.Context, stage Stage, subj supplychain.S
 	req := policy.Request{Stage: string(stage), Environment: x.rc.environment, Subject: subj,
 		Exceptions: x.runner.cfg.exceptions, Bypass: x.rc.bypass}
 	if f := x.runner.cfg.released; f != nil {
-		released, err := f()
+		released, err := f(ctx)
 		if err != nil {
 			return req, fmt.Errorf("released digests: %w", err)
 		}

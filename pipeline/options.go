@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -29,7 +30,7 @@ type config struct {
 	timeout    time.Duration
 	engine     *policy.Engine
 	exceptions []policy.Exception
-	released   func() ([]string, error)
+	released   func(context.Context) ([]string, error)
 }
 
 // Option configures a Runner at NewRunner.
@@ -62,8 +63,9 @@ func WithExceptions(xs ...policy.Exception) Option {
 }
 
 // WithReleased gives the gates the digests the ledger records as released
-// ("sha256:<hex>"), read once per gate. The default is none.
-func WithReleased(released func() ([]string, error)) Option {
+// ("sha256:<hex>"), read once per gate (ledger.Ledger's Released fits).
+// The default is none.
+func WithReleased(released func(context.Context) ([]string, error)) Option {
 	return optionFunc(func(c *config) error {
 		if released == nil {
 			return errors.New("WithReleased: nil function")
