@@ -3,6 +3,7 @@ package sbom
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -22,6 +23,7 @@ import (
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
 	"github.com/package-url/packageurl-go"
+	"golang.org/x/mod/modfile"
 )
 
 // ErrGoCommand: the go command failed or printed what paved cannot read.
@@ -166,41 +168,42 @@ type goModule struct {
 // component has its version, a pkg:golang purl, its go.sum hash (the h1
 // SHA-256, in hex), the license the module cache shows where one is
 // recognised, and the dependency edges of `go mod graph` between the
-// listed modules. It runs `go list -m -json all`, `go mod graph` and
-// `go mod why -m -vendor`, never downloading unless WithDownloads is given.
+// listed modules. It reads go.mod and go.sum and runs `go list -m -json
+// all`, `go mod graph` and `go mod why -m -vendor` side by side, never
+// downloading unless WithDownloads is given.
 func GenerateModule(ctx context.Context, dir string, opts ...Option) (*cdx.BOM, error) {
 	cfg, err := newConfig(opts)
 	if err != nil {
 		return nil, err
 	}
-	// go mod graph names every module path, so go mod why can run on its
-	// output while go list reads the selected versions.
+	// go.sum and go.mod name every module that can provide packages (one
+	// that does has its hash in go.sum, or is replaced in go.mod), so go
+	// mod why runs beside go list and go mod graph rather than after them.
+	sums, err := readGoSum(filepath.Join(dir, "go.sum"))
+	if err != nil {
+		return nil, err
+	}
+	candidates, err := candidateModules(filepath.Join(dir, "go.mod"), sums)
+	if err != nil {
+		return nil, err
+	}
 	var (
-		wg      sync.WaitGroup
-		graph   []byte
-		needed  map[string]bool
-		sideErr error
+		wg               sync.WaitGroup
+		graph            []byte
+		needed           map[string]bool
+		graphErr, whyErr error
 	)
-	wg.Go(func() {
-		graph, sideErr = cfg.run(ctx, dir, "mod", "graph")
-		if sideErr == nil && !cfg.fullGraph {
-			needed, sideErr = cfg.neededModules(ctx, dir, graphPaths(graph))
-		}
-	})
+	wg.Go(func() { graph, graphErr = cfg.run(ctx, dir, "mod", "graph") })
+	if !cfg.fullGraph {
+		wg.Go(func() { needed, whyErr = cfg.neededModules(ctx, dir, candidates) })
+	}
 	listed, err := cfg.run(ctx, dir, "list", "-m", "-json", "all")
 	var mods []goModule
 	if err == nil {
 		mods, err = decodeModules(listed)
 	}
 	wg.Wait()
-	if err != nil {
-		return nil, err
-	}
-	if sideErr != nil {
-		return nil, sideErr
-	}
-	sums, err := readGoSum(filepath.Join(dir, "go.sum"))
-	if err != nil {
+	if err = cmp.Or(err, graphErr, whyErr); err != nil {
 		return nil, err
 	}
 
@@ -317,23 +320,32 @@ func (c *config) neededModules(ctx context.Context, dir string, paths []string) 
 	return needed, sc.Err()
 }
 
-// graphPaths returns the module paths `go mod graph` names as
-// requirements: every module of the graph but the main one.
-func graphPaths(graph []byte) []string {
-	seen := map[string]bool{}
-	var paths []string
-	for line := range strings.Lines(string(graph)) {
-		_, to, ok := strings.Cut(strings.TrimSpace(line), " ")
-		if !ok {
-			continue
-		}
-		path, _, _ := strings.Cut(to, "@")
-		if !seen[path] {
-			seen[path] = true
-			paths = append(paths, path)
-		}
+// candidateModules returns the paths of the modules go.sum has a hash of
+// (any module that provides packages has one) and of the modules go.mod
+// replaces (a replaced module's hash is under its replacement, or absent
+// for a directory), sorted.
+func candidateModules(goModPath string, sums map[string]string) ([]string, error) {
+	data, err := os.ReadFile(goModPath)
+	if err != nil {
+		return nil, fmt.Errorf("sbom: read go.mod: %w", err)
 	}
-	return paths
+	f, err := modfile.ParseLax(goModPath, data, nil)
+	if err != nil {
+		return nil, fmt.Errorf("sbom: %w", err)
+	}
+	var paths []string
+	for key := range sums {
+		path, _, _ := strings.Cut(key, " ")
+		paths = append(paths, path)
+	}
+	for _, r := range f.Replace {
+		paths = append(paths, r.Old.Path)
+	}
+	for _, r := range f.Require {
+		paths = append(paths, r.Mod.Path)
+	}
+	slices.Sort(paths)
+	return slices.Compact(paths), nil
 }
 
 // readGoSum maps "path version" to the h1 hash of go.sum; a missing go.sum
