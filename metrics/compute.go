@@ -23,7 +23,7 @@ var ErrInvalidWindow = errors.New("metrics: invalid window")
 // invalid window, or for a negative lead time under NegativeError.
 func (c *Calculator) Compute(ev Events, w Window) (*Result, error) {
 	var excl []Exclusion
-	join := newJoiner(ev.Changes, &excl)
+	join := newJoiner(ev.Changes, c.startNano, &excl)
 	deps := dedupe(ev.Deployments, func(d *Deployment) string { return d.ID }, checkDeployment, sameDeployment, RecordDeployment, &excl)
 	incs := dedupe(ev.Incidents, func(in *Incident) string { return in.ID }, checkIncident, sameIncident, RecordIncident, &excl)
 	runs := dedupe(ev.Runs, func(r *Run) string { return r.ID }, checkRun, sameRun, RecordRun, &excl)
@@ -92,7 +92,11 @@ type groupInput struct {
 // changeIndex finds valid changes by ID: a Stream's by a map, a batch's
 // by the join's states.
 type changeIndex struct {
+	// changes are a batch's changes; a Stream keeps its own in chunks, so
+	// that growing never copies them.
 	changes []Change
+	chunks  [][]Change
+	n       int32
 	// byID maps an ID to its index in changes, or -1 for conflicting
 	// duplicates (Stream).
 	byID map[string]int32
@@ -101,6 +105,36 @@ type changeIndex struct {
 	// byRepo lists each repository's changes by CommittedAt; built when
 	// first needed.
 	byRepo map[string][]int32
+}
+
+// chunkSize is the number of changes in one of a Stream's chunks.
+const chunkSize = 1 << 12
+
+// at returns the change of index i.
+func (x *changeIndex) at(i int32) *Change {
+	if x.chunks != nil {
+		return &x.chunks[i/chunkSize][i%chunkSize]
+	}
+	return &x.changes[i]
+}
+
+// len is the number of changes.
+func (x *changeIndex) len() int {
+	if x.chunks != nil {
+		return int(x.n)
+	}
+	return len(x.changes)
+}
+
+// push appends a change to a Stream's chunks and returns its index.
+func (x *changeIndex) push(ch Change) int32 {
+	if x.n%chunkSize == 0 {
+		x.chunks = append(x.chunks, make([]Change, 0, chunkSize))
+	}
+	c := &x.chunks[len(x.chunks)-1]
+	*c = append(*c, ch)
+	x.n++
+	return x.n - 1
 }
 
 // primaries calls f with the index of every valid change, once per ID.
@@ -120,23 +154,6 @@ func (x *changeIndex) primaries(f func(int32)) {
 	}
 }
 
-// add indexes changes[i], or records why not.
-func (x *changeIndex) add(i int32, excl *[]Exclusion) {
-	ch := &x.changes[i]
-	if r, d := checkChange(ch); r != "" {
-		*excl = append(*excl, Exclusion{Record: RecordChange, ID: ch.ID, Reason: r, Detail: d})
-		return
-	}
-	j, ok := x.byID[ch.ID]
-	switch {
-	case !ok:
-		x.byID[ch.ID] = i
-	case j >= 0 && !sameChange(x.changes[j], *ch):
-		x.byID[ch.ID] = -1
-		*excl = append(*excl, Exclusion{Record: RecordChange, ID: ch.ID, Reason: ReasonConflictingDuplicate})
-	}
-}
-
 func (x *changeIndex) get(id string) (int32, bool) {
 	i, ok := x.byID[id]
 	return i, ok && i >= 0
@@ -148,20 +165,20 @@ func (x *changeIndex) repository(repo string, after, upTo time.Time) []int32 {
 	if x.byRepo == nil {
 		x.byRepo = map[string][]int32{}
 		x.primaries(func(i int32) {
-			if r := x.changes[i].Repository; r != "" {
+			if r := x.at(i).Repository; r != "" {
 				x.byRepo[r] = append(x.byRepo[r], i)
 			}
 		})
 		for _, l := range x.byRepo {
 			slices.SortFunc(l, func(a, b int32) int {
-				ca, cb := &x.changes[a], &x.changes[b]
+				ca, cb := x.at(a), x.at(b)
 				return cmp.Or(ca.CommittedAt.Compare(cb.CommittedAt), cmp.Compare(ca.ID, cb.ID))
 			})
 		}
 	}
 	l := x.byRepo[repo]
-	lo := sort.Search(len(l), func(k int) bool { return x.changes[l[k]].CommittedAt.After(after) })
-	hi := sort.Search(len(l), func(k int) bool { return x.changes[l[k]].CommittedAt.After(upTo) })
+	lo := sort.Search(len(l), func(k int) bool { return x.at(l[k]).CommittedAt.After(after) })
+	hi := sort.Search(len(l), func(k int) bool { return x.at(l[k]).CommittedAt.After(upTo) })
 	return l[lo:max(lo, hi)]
 }
 
@@ -513,23 +530,21 @@ func (c *Calculator) leadTimes(gi int, p *prepared, car carrier, f *facts) error
 					Exclusion{Record: RecordChange, ID: cr.id, Reason: ReasonUnknownChange, Detail: "in deployment " + d.ID}})
 				continue
 			}
-			ch := car.change(cr.ci)
-			start := c.clockStart(ch)
-			if start.IsZero() {
+			if cr.start == noStart {
 				f.excl = append(f.excl, groupExclusion{f.fin[i], inLT,
-					Exclusion{Record: RecordChange, ID: ch.ID, Reason: ReasonNoClockStart, Detail: string(c.cfg.LeadTimeStart)}})
+					Exclusion{Record: RecordChange, ID: cr.id, Reason: ReasonNoClockStart, Detail: string(c.cfg.LeadTimeStart)}})
 				continue
 			}
-			lt := f.fin[i] - start.UnixNano()
+			lt := f.fin[i] - cr.start
 			if lt < 0 {
 				switch c.cfg.Negative {
 				case NegativeError:
-					return &DurationError{Change: ch.ID, Deployment: d.ID, Duration: time.Duration(lt)}
+					return &DurationError{Change: cr.id, Deployment: d.ID, Duration: time.Duration(lt)}
 				case NegativeClamp:
 					lt = 0
 				default:
 					f.excl = append(f.excl, groupExclusion{f.fin[i], inLT,
-						Exclusion{Record: RecordChange, ID: ch.ID, Reason: ReasonNegativeDuration, Detail: "deployment " + d.ID + " finished " + time.Duration(-lt).String() + " before the clock start"}})
+						Exclusion{Record: RecordChange, ID: cr.id, Reason: ReasonNegativeDuration, Detail: "deployment " + d.ID + " finished " + time.Duration(-lt).String() + " before the clock start"}})
 					continue
 				}
 			}
@@ -538,6 +553,18 @@ func (c *Calculator) leadTimes(gi int, p *prepared, car carrier, f *facts) error
 	}
 	f.ltOff[len(deps)] = int32(len(f.lt))
 	return nil
+}
+
+// noStart marks a change without the time that starts the clock.
+const noStart = math.MinInt64
+
+// startNano is when ch starts the lead-time clock, or noStart.
+func (c *Calculator) startNano(ch *Change) int64 {
+	t := c.clockStart(ch)
+	if t.IsZero() {
+		return noStart
+	}
+	return t.UnixNano()
 }
 
 func (c *Calculator) clockStart(ch *Change) time.Time {

@@ -17,10 +17,12 @@ import (
 // looks up few changes at a time, uses its map (mapCarrier).
 
 // carry is one change a deployment carries: its index in the changes, or
-// unknownChange, or counted when the group already counted it.
+// unknownChange, or counted when the group already counted it; and, when
+// resolved, its clock start (see Calculator.startNano).
 type carry struct {
-	id string
-	ci int32
+	id    string
+	ci    int32
+	start int64
 }
 
 const (
@@ -39,8 +41,6 @@ type carrier interface {
 	// it diffs against a previous deployment that is not an earlier one of
 	// p.
 	carried(gi int, p *prepared, i int) ([]carry, bool)
-	// change returns the change of index ci.
-	change(ci int32) *Change
 }
 
 // carriedBy calls emit for each change deployment i of p carries: its
@@ -63,7 +63,7 @@ func carriedBy(p *prepared, i int, idx *changeIndex, emit func(id string, ci int
 		return false
 	}
 	for _, ci := range idx.repository(d.Repository, startOf(p.deps[j]), startOf(d)) {
-		emit(idx.changes[ci].ID, ci)
+		emit(idx.at(ci).ID, ci)
 	}
 	return true
 }
@@ -72,18 +72,17 @@ func carriedBy(p *prepared, i int, idx *changeIndex, emit func(id string, ci int
 // changes in a stamp array.
 type mapCarrier struct {
 	idx   *changeIndex
+	start func(*Change) int64
 	stamp []int32 // stamp[ci] == gen: counted in this group
 	gen   int32
 	buf   []carry
 }
 
-func newMapCarrier(idx *changeIndex) *mapCarrier {
-	return &mapCarrier{idx: idx, stamp: make([]int32, len(idx.changes))}
+func newMapCarrier(idx *changeIndex, start func(*Change) int64) *mapCarrier {
+	return &mapCarrier{idx: idx, start: start, stamp: make([]int32, idx.len())}
 }
 
 func (m *mapCarrier) begin() { m.gen++ }
-
-func (m *mapCarrier) change(ci int32) *Change { return &m.idx.changes[ci] }
 
 func (m *mapCarrier) carried(_ int, p *prepared, i int) ([]carry, bool) {
 	m.buf = m.buf[:0]
@@ -91,17 +90,17 @@ func (m *mapCarrier) carried(_ int, p *prepared, i int) ([]carry, bool) {
 		if ci == lookup {
 			found, ok := m.idx.get(id)
 			if !ok {
-				m.buf = append(m.buf, carry{id, unknownChange})
+				m.buf = append(m.buf, carry{id: id, ci: unknownChange})
 				return
 			}
 			ci = found
 		}
 		if m.stamp[ci] == m.gen {
-			m.buf = append(m.buf, carry{id, counted})
+			m.buf = append(m.buf, carry{id: id, ci: counted})
 			return
 		}
 		m.stamp[ci] = m.gen
-		m.buf = append(m.buf, carry{id, ci})
+		m.buf = append(m.buf, carry{id: id, ci: ci, start: m.start(m.idx.at(ci))})
 	})
 	return m.buf, ok
 }
@@ -116,15 +115,12 @@ const (
 // joinCarrier holds every group's carried changes, resolved by the
 // partitioned join.
 type joinCarrier struct {
-	changes []Change
 	res     []carry
 	off     [][]int32 // off[gi][i]: deployment i's first carry
 	missing map[[2]int]bool
 }
 
 func (j *joinCarrier) begin() {}
-
-func (j *joinCarrier) change(ci int32) *Change { return &j.changes[ci] }
 
 func (j *joinCarrier) carried(gi int, _ *prepared, i int) ([]carry, bool) {
 	o := j.off[gi]
@@ -138,16 +134,21 @@ type joiner struct {
 	hashes []uint64 // of each change's ID
 	shift  uint     // partition of a hash: h >> shift
 	parts  int
+	// order lists the valid changes' indices partition by partition, and
+	// ids their IDs in the same order, so that a partition's are together.
+	order  []int32
+	ids    []string
+	starts []int64
 	// table[tOff[p]:tOff[p+1]] is partition p's open-addressing table.
 	table []slot
 	tOff  []int
 }
 
-// slot is one entry of a partition's table: a change, a tag of its ID's
-// hash, and the group (+1) that last counted it.
+// slot is one entry of a partition's table: a change (its position in
+// order), a tag of its ID's hash, and the group (+1) that last counted it.
 type slot struct {
 	tag  uint32
-	ci   int32 // change index + 1; 0 when empty
+	pos  int32 // position in order + 1; 0 when empty
 	last int32 // or conflicted
 }
 
@@ -157,7 +158,7 @@ func tag(h uint64) uint32 { return uint32(h >> 16) }
 
 // newJoiner validates and deduplicates changes for a batch: it hashes
 // them into partition tables and marks each change's state.
-func newJoiner(changes []Change, excl *[]Exclusion) *joiner {
+func newJoiner(changes []Change, start func(*Change) int64, excl *[]Exclusion) *joiner {
 	idx := &changeIndex{changes: changes, state: make([]uint8, len(changes))}
 	j := &joiner{idx: idx, seed: maphash.MakeSeed(), hashes: make([]uint64, len(changes))}
 	// About 2048 changes a partition: a table of at most 48 KiB.
@@ -179,41 +180,46 @@ func newJoiner(changes []Change, excl *[]Exclusion) *joiner {
 		idx.state[i] = statePrimary // for now: valid
 	}
 	// Scatter the valid changes into partitions, in index order.
-	start := make([]int, j.parts+1)
+	first := make([]int, j.parts+1)
 	for p := range j.parts {
-		start[p+1] = start[p] + count[p+1]
+		first[p+1] = first[p] + count[p+1]
 	}
-	order := make([]int32, valid)
-	next := append([]int(nil), start[:j.parts]...)
+	j.order = make([]int32, valid)
+	j.ids = make([]string, valid)
+	j.starts = make([]int64, valid)
+	next := append([]int(nil), first[:j.parts]...)
 	for i, s := range idx.state {
 		if s == statePrimary {
 			p := j.part(j.hashes[i])
-			order[next[p]] = int32(i)
+			j.order[next[p]] = int32(i)
+			j.ids[next[p]] = changes[i].ID
+			j.starts[next[p]] = start(&changes[i])
 			next[p]++
 		}
 	}
 	// Build each partition's table; a repeated ID is a repeat or a conflict.
 	j.tOff = make([]int, j.parts+1)
 	for p := range j.parts {
-		j.tOff[p+1] = j.tOff[p] + tableSize(start[p+1]-start[p])
+		j.tOff[p+1] = j.tOff[p] + tableSize(first[p+1]-first[p])
 	}
 	j.table = make([]slot, j.tOff[j.parts])
 	for p := range j.parts {
 		table := j.table[j.tOff[p]:j.tOff[p+1]]
 		mask := uint64(len(table) - 1)
-		for _, ci := range order[start[p]:start[p+1]] {
+		for pos := first[p]; pos < first[p+1]; pos++ {
+			ci := j.order[pos]
 			h := j.hashes[ci]
 			t := tag(h)
 			for k := h & mask; ; k = (k + 1) & mask {
 				sl := &table[k]
-				if sl.ci == 0 {
-					*sl = slot{tag: t, ci: ci + 1}
+				if sl.pos == 0 {
+					*sl = slot{tag: t, pos: int32(pos) + 1}
 					break
 				}
-				cj := sl.ci - 1
-				if sl.tag != t || changes[cj].ID != changes[ci].ID {
+				if sl.tag != t || j.ids[sl.pos-1] != j.ids[pos] {
 					continue
 				}
+				cj := j.order[sl.pos-1]
 				idx.state[ci] = stateNone
 				if idx.state[cj] == statePrimary && !sameChange(changes[cj], changes[ci]) {
 					idx.state[cj] = stateConflict
@@ -245,7 +251,7 @@ func tableSize(n int) int {
 // carrier enumerates the changes every group's deployments carry and
 // resolves them, partition by partition.
 func (j *joiner) carrier(groups []*prepared) *joinCarrier {
-	jc := &joinCarrier{changes: j.idx.changes, off: make([][]int32, len(groups)), missing: map[[2]int]bool{}}
+	jc := &joinCarrier{off: make([][]int32, len(groups)), missing: map[[2]int]bool{}}
 	total := 0
 	for _, p := range groups {
 		for _, d := range p.deps {
@@ -265,14 +271,14 @@ func (j *joiner) carrier(groups []*prepared) *joinCarrier {
 			}
 			if len(d.Changes) > 0 { // the common case, without carriedBy's closure
 				for _, id := range d.Changes {
-					refs = append(refs, carry{id, lookup})
+					refs = append(refs, carry{id: id, ci: lookup})
 					refH = append(refH, maphash.String(j.seed, id))
 					refG = append(refG, g)
 				}
 				continue
 			}
 			ok := carriedBy(p, i, j.idx, func(id string, ci int32) {
-				refs = append(refs, carry{id, ci})
+				refs = append(refs, carry{id: id, ci: ci})
 				refH = append(refH, j.hashes[ci])
 				refG = append(refG, g)
 			})
@@ -298,7 +304,6 @@ func (j *joiner) carrier(groups []*prepared) *joinCarrier {
 		order[next[p]] = int32(k)
 		next[p]++
 	}
-	changes := j.idx.changes
 	for p := range j.parts {
 		table := j.table[j.tOff[p]:j.tOff[p+1]]
 		mask := uint64(len(table) - 1)
@@ -311,9 +316,9 @@ func (j *joiner) carrier(groups []*prepared) *joinCarrier {
 			h := refH[k]
 			t := tag(h)
 			var found *slot
-			for s := h & mask; table[s].ci != 0; s = (s + 1) & mask {
+			for s := h & mask; table[s].pos != 0; s = (s + 1) & mask {
 				sl := &table[s]
-				if sl.tag == t && (r.ci == sl.ci-1 || r.ci == lookup && changes[sl.ci-1].ID == r.id) {
+				if sl.tag == t && (r.ci == j.order[sl.pos-1] || r.ci == lookup && j.ids[sl.pos-1] == r.id) {
 					found = sl
 					break
 				}
@@ -325,7 +330,7 @@ func (j *joiner) carrier(groups []*prepared) *joinCarrier {
 				r.ci = counted
 			default:
 				found.last = refG[k]
-				r.ci = found.ci - 1
+				r.ci, r.start = j.order[found.pos-1], j.starts[found.pos-1]
 			}
 		}
 	}

@@ -26,8 +26,8 @@ type Stream struct {
 	runs    records[Run]
 	groups  map[groupKey]int32
 	group   []*streamGroup
-	// byChange maps a change ID to the first group whose deployments
-	// carry it; moreChange lists further groups.
+	// byChange maps the ID of a change not added yet to the first group
+	// whose deployments carry it; moreChange lists further groups.
 	byChange   map[string]int32
 	moreChange map[string][]int32
 	// byRepo maps a repository to the groups that diff against it.
@@ -56,7 +56,7 @@ type streamGroup struct {
 func (c *Calculator) NewStream() *Stream {
 	return &Stream{
 		calc:       c,
-		changes:    &changeIndex{byID: map[string]int32{}},
+		changes:    &changeIndex{byID: map[string]int32{}, chunks: [][]Change{}},
 		invalid:    map[Exclusion]struct{}{},
 		deps:       records[Deployment]{byID: map[string]int32{}},
 		incs:       records[Incident]{byID: map[string]int32{}},
@@ -77,30 +77,31 @@ func (s *Stream) AddChange(ch Change) {
 		return
 	}
 	if i, ok := s.changes.byID[ch.ID]; ok {
-		if i >= 0 && !sameChange(s.changes.changes[i], ch) {
+		if i >= 0 && !sameChange(*s.changes.at(i), ch) {
 			s.changes.byID[ch.ID] = -1
 			s.invalid[Exclusion{Record: RecordChange, ID: ch.ID, Reason: ReasonConflictingDuplicate}] = struct{}{}
-			s.touchChange(&s.changes.changes[i])
+			// Rare: rather than index every carried change, recompute all.
+			for _, g := range s.group {
+				g.dirty = true
+			}
 		}
 		return
 	}
-	s.changes.byID[ch.ID] = int32(len(s.changes.changes))
-	s.changes.changes = append(s.changes.changes, ch)
-	s.touchChange(&ch)
-}
-
-// touchChange marks dirty the groups whose lead times ch may change.
-func (s *Stream) touchChange(ch *Change) {
-	if g, ok := s.byChange[ch.ID]; ok {
-		s.group[g].dirty = true
-		for _, g := range s.moreChange[ch.ID] {
+	s.changes.byID[ch.ID] = s.changes.push(ch)
+	if len(s.byChange) > 0 {
+		if g, ok := s.byChange[ch.ID]; ok {
 			s.group[g].dirty = true
+			for _, g := range s.moreChange[ch.ID] {
+				s.group[g].dirty = true
+			}
 		}
 	}
 	if ch.Repository != "" {
 		s.changes.byRepo = nil
-		for _, g := range s.byRepo[ch.Repository] {
-			s.group[g].dirty = true
+		if len(s.byRepo) > 0 {
+			for _, g := range s.byRepo[ch.Repository] {
+				s.group[g].dirty = true
+			}
 		}
 	}
 }
@@ -120,6 +121,9 @@ func (s *Stream) AddDeployment(d Deployment) {
 	g := s.deps.of[i]
 	s.group[g].deps = append(s.group[g].deps, i)
 	for _, id := range d.Changes {
+		if _, known := s.changes.byID[id]; known {
+			continue
+		}
 		first, ok := s.byChange[id]
 		switch {
 		case !ok:
@@ -222,7 +226,7 @@ func (s *Stream) Result(w Window) (*Result, error) {
 			}
 			sg.n = len(in.deps) + len(in.incs) + len(in.runs)
 			if car == nil {
-				car = newMapCarrier(s.changes)
+				car = newMapCarrier(s.changes, c.startNano)
 			}
 			f, err := c.facts(g, prepare(in), car)
 			if err != nil {
