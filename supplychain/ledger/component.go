@@ -19,7 +19,8 @@ const MaxRangeSize = 1 << 10
 
 // Range is a set of versions: constraints that all hold, such as
 // ">=2.0.0, <2.17.1". Versions are ordered as the package's ecosystem
-// orders them (see vuln.Compare). The zero Range holds every version.
+// orders them (see vuln.Compare). The zero Range holds every version. A
+// Range is immutable and safe for concurrent use.
 type Range struct {
 	constraints []constraint
 }

@@ -74,10 +74,13 @@ func (r Release) Validate() error {
 	} else if strings.ContainsAny(r.Version, " \t\n") {
 		bad("version", "%q holds white space", r.Version)
 	}
-	for name, ids := range map[string][]string{"sboms": r.SBOMs, "provenance": r.Provenance, "approvals": r.Approvals} {
-		for i, id := range ids {
+	for _, refs := range []struct {
+		name string
+		ids  []string
+	}{{"sboms", r.SBOMs}, {"provenance", r.Provenance}, {"approvals", r.Approvals}} {
+		for i, id := range refs.ids {
 			if _, err := supplychain.ParseDigest(id); err != nil {
-				bad(fmt.Sprintf("%s[%d]", name, i), "%v", err)
+				bad(fmt.Sprintf("%s[%d]", refs.name, i), "%v", err)
 			}
 		}
 	}
