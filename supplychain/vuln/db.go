@@ -210,7 +210,7 @@ func newEntry(r *Record, a *Affected, parsed map[packageKey]semantic.Version) (*
 	if len(a.Versions) > 0 {
 		e.versions = make(map[string]bool, len(a.Versions))
 		for _, v := range a.Versions {
-			e.versions[v] = true
+			e.versions[canonicalVersion(eco, v)] = true
 		}
 	}
 	for j, rg := range a.Ranges {
@@ -283,6 +283,15 @@ func (db *DB) Problems() []error { return db.problems }
 // Modified is the latest modified time of any record: the database's
 // version, as far as OSV has one.
 func (db *DB) Modified() time.Time { return db.modified }
+
+// canonicalVersion spells a version for exact comparison: Go versions
+// without their "v" (OSV writes "1.2.3", go.mod "v1.2.3"), others as given.
+func canonicalVersion(eco, v string) string {
+	if eco == "Go" {
+		return strings.TrimPrefix(v, "v")
+	}
+	return v
+}
 
 // ecosystemBase strips a ":suffix" (such as "Debian:11") from an OSV
 // ecosystem.

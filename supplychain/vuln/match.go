@@ -91,10 +91,10 @@ type match struct {
 	fixedIn []string
 }
 
-// affects reports whether version v (parsed, and its raw form) is in the
-// entry, and the fixed versions of the ranges that contain it.
-func (e *entry) affects(raw string, v semantic.Version) (bool, []string) {
-	if e.versions[raw] {
+// affects reports whether version v (parsed, and in canonicalVersion's
+// spelling) is in the entry, and the fixed versions of the ranges that contain it.
+func (e *entry) affects(canonical string, v semantic.Version) (bool, []string) {
+	if e.versions[canonical] {
 		return true, nil
 	}
 	for _, evs := range e.ranges {
@@ -145,12 +145,13 @@ func (db *DB) lookup(eco, name, raw string) ([]match, error) {
 	if err != nil {
 		return nil, err
 	}
+	canonical := canonicalVersion(eco, raw)
 	var out []match
 	for _, e := range entries {
 		if !e.record.Withdrawn.IsZero() {
 			continue
 		}
-		if ok, fixed := e.affects(raw, v); ok {
+		if ok, fixed := e.affects(canonical, v); ok {
 			out = append(out, match{record: e.record, entry: e, fixedIn: fixed})
 		}
 	}

@@ -188,6 +188,7 @@ func TestMatchAcrossEcosystems(t *testing.T) {
 		rec("GHSA-npm", "npm", "@scope/pkg", `[{"introduced": "1.0.0"}, {"last_affected": "1.4.2"}]`),
 		rec("RUSTSEC-1", "crates.io", "smallvec", "", "0.6.9", "0.6.10"),
 		rec("GO-1", "Go", "github.com/CycloneDX/cyclonedx-go", `[{"introduced": "0"}, {"fixed": "0.13.0"}]`),
+		rec("GO-2", "Go", "golang.org/x/text", "", "0.3.7"),
 	})
 	require.Empty(t, db.Problems())
 	comp := func(ref, purl, version string) sbom.Component {
@@ -203,6 +204,7 @@ func TestMatchAcrossEcosystems(t *testing.T) {
 		comp("npm-1.4.3", "pkg:npm/%40scope/pkg@1.4.3", "1.4.3"),
 		comp("smallvec", "pkg:cargo/smallvec@0.6.10", "0.6.10"),
 		comp("cdx", "pkg:golang/github.com/CycloneDX/cyclonedx-go@v0.12.0", "v0.12.0"),
+		comp("text", "pkg:golang/golang.org/x/text@v0.3.7", "v0.3.7"),
 		comp("nopurl", "", "1.0"),
 		comp("deb", "pkg:deb/debian/openssl@3.0.0", "3.0.0"),
 	}}
@@ -213,7 +215,7 @@ func TestMatchAcrossEcosystems(t *testing.T) {
 	for _, f := range rep.Findings {
 		hit = append(hit, f.Component.Ref+":"+f.ID)
 	}
-	assert.ElementsMatch(t, []string{"log4j-2.14.1:GHSA-log4j", "log4j-2.16.0:GHSA-log4j", "django:PYSEC-1", "npm-1.4.2:GHSA-npm", "smallvec:RUSTSEC-1", "cdx:GO-1"}, hit)
+	assert.ElementsMatch(t, []string{"log4j-2.14.1:GHSA-log4j", "log4j-2.16.0:GHSA-log4j", "django:PYSEC-1", "npm-1.4.2:GHSA-npm", "smallvec:RUSTSEC-1", "cdx:GO-1", "text:GO-2"}, hit)
 	for _, f := range rep.Findings {
 		if f.Component.Ref == "cdx" {
 			assert.Equal(t, "github.com/CycloneDX/cyclonedx-go", f.Package, "the record's spelling")
@@ -229,7 +231,7 @@ func TestMatchAcrossEcosystems(t *testing.T) {
 		skipped = append(skipped, s.Component.Ref)
 	}
 	assert.Equal(t, []string{"nopurl", "deb"}, skipped)
-	assert.Equal(t, 11, rep.Components)
+	assert.Equal(t, 12, rep.Components)
 }
 
 func TestOutputs(t *testing.T) {
