@@ -112,7 +112,8 @@ func Results(ctx context.Context, fsys fs.FS, opts ...Option) ([]Result, error) 
 		SetStore(inmem.NewFromObject(cfg.data)).
 		CapturePrintOutput(true).
 		RaiseBuiltinErrors(true).
-		Run(ctx, modules)
+		SetModules(modules).
+		RunTests(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("policytest: %w", err)
 	}
