@@ -296,6 +296,7 @@ func TestApprovalAsksAPersonAndRecordsTheirDecision(t *testing.T) {
 		pipeline.In(pipeline.Release, relProduce(bin), step.Approval{Team: []string{"ana@acme.test"}, Ask: self}))
 	require.ErrorIs(t, err, pipeline.ErrStepFailed)
 	assert.ErrorContains(t, err, "their own change")
+	assert.True(t, run.Steps[2].Manual, "the person's time is toil even when their answer is refused")
 	assert.Empty(t, f2.records(t, attest.PredicateApproval))
 
 	// Without a known author nobody may approve.
