@@ -61,34 +61,35 @@ const (
 // dependency edge names components of the SBOM. The dependency graph may
 // contain cycles (Go module graphs do).
 //
-// An SBOM is a plain value; it is safe for concurrent reads.
+// An SBOM is a plain value; it is safe for concurrent reads. Its JSON form
+// (the struct tags) is paved's own, not a CycloneDX or SPDX document.
 type SBOM struct {
 	// Format is the format the SBOM was decoded from; empty for an SBOM
 	// built in memory.
-	Format Format
+	Format Format `json:"format,omitempty"`
 	// SpecVersion is the format's version, such as "1.6" for CycloneDX or
 	// "SPDX-2.3".
-	SpecVersion string
+	SpecVersion string `json:"specVersion,omitempty"`
 	// SerialNumber identifies the document: the CycloneDX serial number
 	// (urn:uuid:...) or the SPDX document namespace.
-	SerialNumber string
+	SerialNumber string `json:"serialNumber,omitempty"`
 	// Name is the SPDX document name, or the name of the CycloneDX
 	// metadata component.
-	Name string
+	Name string `json:"name,omitempty"`
 	// Created is when the document was made; zero when it does not say.
-	Created time.Time
+	Created time.Time `json:"created,omitzero"`
 	// Authors lists who made the document: CycloneDX metadata authors and
 	// tools ("tool: name version"), SPDX creators ("Tool: name").
-	Authors []string
+	Authors []string `json:"authors,omitempty"`
 	// Root is the Ref of the component the SBOM describes (CycloneDX
 	// metadata.component, the package an SPDX document DESCRIBES); empty
 	// when the document names none.
-	Root string
+	Root string `json:"root,omitempty"`
 	// Components lists every component, the root included.
-	Components []Component
+	Components []Component `json:"components"`
 	// Dependencies lists, for each component that has any, the components
 	// it depends on directly.
-	Dependencies []Dependency
+	Dependencies []Dependency `json:"dependencies,omitempty"`
 }
 
 // Component is one package, module or artifact in an SBOM.
@@ -96,45 +97,45 @@ type Component struct {
 	// Ref identifies the component within its SBOM: the CycloneDX bom-ref
 	// or the SPDX element ID. Decode makes one up ("component-3") for a
 	// CycloneDX component that has none.
-	Ref string
+	Ref string `json:"ref"`
 	// Type is the CycloneDX component type ("library", "application",
 	// ...), or the SPDX primary package purpose in lowercase; may be empty.
-	Type string
+	Type string `json:"type,omitempty"`
 	// Group is the CycloneDX group (a Maven groupId, for example); empty
 	// for SPDX.
-	Group string
+	Group string `json:"group,omitempty"`
 	// Name is the component's name; for Go modules, the module path.
-	Name string
+	Name string `json:"name"`
 	// Version is the component's version as the document states it.
-	Version string
+	Version string `json:"version,omitempty"`
 	// PURL is the package URL, such as "pkg:golang/golang.org/x/text@v0.3.8".
-	PURL string
+	PURL string `json:"purl,omitempty"`
 	// Hashes lists the component's digests.
-	Hashes []Hash
+	Hashes []Hash `json:"hashes,omitempty"`
 	// Licenses lists SPDX license IDs, SPDX expressions or, failing those,
 	// license names, in document order, without duplicates.
-	Licenses []string
+	Licenses []string `json:"licenses,omitempty"`
 	// Supplier names who supplies the component (an organization or
 	// person); empty when the document does not say or says NOASSERTION.
-	Supplier string
+	Supplier string `json:"supplier,omitempty"`
 }
 
 // Hash is one digest of a component.
 type Hash struct {
 	// Algorithm is one of the algorithm names above (SHA256, ...).
-	Algorithm string
+	Algorithm string `json:"algorithm"`
 	// Value is the digest as the document states it (usually hex; a Go
 	// module's go.sum "h1:" hash for Go modules).
-	Value string
+	Value string `json:"value"`
 }
 
 // Dependency is one component's direct dependencies.
 type Dependency struct {
 	// Ref is the depending component.
-	Ref string
+	Ref string `json:"ref"`
 	// DependsOn lists the refs of its direct dependencies, sorted and
 	// without duplicates.
-	DependsOn []string
+	DependsOn []string `json:"dependsOn"`
 }
 
 // Component returns the component with the given ref.
