@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -55,14 +57,14 @@ func Parse(r io.Reader, opts ...Option) (*Plan, error) {
 			return nil, err
 		}
 	}
-	data, err := io.ReadAll(io.LimitReader(r, cfg.maxBytes+1))
+	data, err := readAll(r, cfg.maxBytes+1)
 	if err != nil {
 		return nil, fmt.Errorf("iac: read plan: %w", err)
 	}
 	if int64(len(data)) > cfg.maxBytes {
 		return nil, &PlanError{Err: fmt.Errorf("%w: more than %d bytes", ErrTooLarge, cfg.maxBytes)}
 	}
-	p := parser{data: data, dec: json.NewDecoder(bytes.NewReader(data))}
+	p := parser{cursor: cursor{data: data}}
 	plan, err := p.plan()
 	if err != nil {
 		return nil, p.locate(err)
@@ -71,11 +73,40 @@ func Parse(r io.Reader, opts ...Option) (*Plan, error) {
 	return plan, nil
 }
 
-// parser walks the plan's top-level object with a streaming decoder, so
-// that each resource change is decoded on its own and located by offset.
+// readAll reads at most limit bytes of r, into a buffer of the input's
+// size when r can tell it (a bytes or strings reader, a file).
+func readAll(r io.Reader, limit int64) ([]byte, error) {
+	size := int64(bytes.MinRead)
+	switch v := r.(type) {
+	case interface{ Len() int }:
+		size = int64(v.Len()) + 1
+	case interface{ Stat() (fs.FileInfo, error) }:
+		if fi, err := v.Stat(); err == nil && fi.Mode().IsRegular() {
+			size = fi.Size() + 1
+		}
+	}
+	r = io.LimitReader(r, limit)
+	buf := make([]byte, 0, min(size, limit)+bytes.MinRead)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+}
+
+// parser walks a plan that is known to be valid JSON with a cursor, so
+// that only the values the change set needs are decoded, and each problem
+// is located by its offset.
 type parser struct {
-	data []byte
-	dec  *json.Decoder
+	cursor
 	// modules lists the changes declared in a module, whose source and
 	// version come from the configuration section at the end.
 	modules []moduleRef
@@ -98,32 +129,8 @@ type located struct {
 
 func (l *located) Error() string { return l.err.Error() }
 
-func (p *parser) at(path string, offset int64, sentinel error, format string, args ...any) error {
-	return &located{path: path, offset: offset, err: fmt.Errorf("%w: %s", sentinel, fmt.Sprintf(format, args...))}
-}
-
-// decodeErr turns an encoding/json error met while decoding the value at
-// path, which starts at offset, into a located error.
-func (p *parser) decodeErr(path string, offset int64, err error) error {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn):
-		return &located{path: path, offset: syn.Offset, err: fmt.Errorf("%w: %s", ErrSyntax, syn.Error())}
-	case errors.As(err, &typ):
-		// typ.Offset is just past the offending value, relative to the
-		// value decoded; a whole value of the wrong type is located at its
-		// start.
-		field, at := path, offset
-		if typ.Field != "" {
-			field, at = path+"."+typ.Field, offset+typ.Offset
-		}
-		return &located{path: field, offset: at, err: fmt.Errorf("%w: %s is not %s", ErrInvalidPlan, typ.Value, typ.Type)}
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return &located{path: path, offset: int64(len(p.data)), err: fmt.Errorf("%w: unexpected end of input", ErrSyntax)}
-	default:
-		return &located{path: path, offset: offset, err: fmt.Errorf("%w: %v", ErrInvalidPlan, err)}
-	}
+func at(path string, offset int, sentinel error, format string, args ...any) error {
+	return &located{path: path, offset: int64(offset), err: fmt.Errorf("%w: %s", sentinel, fmt.Sprintf(format, args...))}
 }
 
 // locate converts an error of the parser into a *PlanError with the line
@@ -131,7 +138,7 @@ func (p *parser) decodeErr(path string, offset int64, err error) error {
 func (p *parser) locate(err error) error {
 	var l *located
 	if !errors.As(err, &l) {
-		return err
+		return &PlanError{Err: fmt.Errorf("%w: %v", ErrInvalidPlan, err)}
 	}
 	pe := &PlanError{Path: l.path, Offset: l.offset, Err: l.err}
 	if l.offset >= 0 && l.offset <= int64(len(p.data)) {
@@ -142,107 +149,68 @@ func (p *parser) locate(err error) error {
 	return pe
 }
 
-// offset returns the offset of the next value in the input: past the
-// decoder's position, blanks and a separating comma or colon.
-func (p *parser) offset() int64 {
-	off := p.dec.InputOffset()
-	for off < int64(len(p.data)) {
-		switch p.data[off] {
-		case ' ', '\t', '\r', '\n', ',', ':':
-			off++
-		default:
-			return off
-		}
+// syntax locates a syntax error of encoding/json: at the offending byte,
+// or at the end for a truncated input.
+func syntax(err error, size int) error {
+	var syn *json.SyntaxError
+	if !errors.As(err, &syn) {
+		return at("", 0, ErrSyntax, "%v", err)
 	}
-	return off
+	off := int(syn.Offset) - 1
+	if int(syn.Offset) >= size {
+		off = size
+	}
+	return at("", max(off, 0), ErrSyntax, "%v", syn)
 }
 
-// delim reads the next token, which must be d (or, when nullOK, null;
-// the result then says whether it was null).
-func (p *parser) delim(path string, d json.Delim, nullOK bool) (null bool, err error) {
-	off := p.offset()
-	tok, err := p.dec.Token()
-	if err != nil {
-		return false, p.decodeErr(path, off, err)
-	}
-	if tok == nil && nullOK {
-		return true, nil
-	}
-	if tok != d {
-		want := map[json.Delim]string{'{': "an object", '[': "an array"}[d]
-		return false, p.at(path, off, ErrInvalidPlan, "%s is not %s", describe(tok), want)
-	}
-	return false, nil
-}
+// validJSON accepts any JSON value without keeping it, so that
+// json.Unmarshal only reports the syntax error.
+type validJSON struct{}
 
-func describe(tok json.Token) string {
-	switch t := tok.(type) {
-	case json.Delim:
-		return map[json.Delim]string{'{': "an object", '[': "an array"}[t]
-	case string:
-		return "a string"
-	case nil:
-		return "null"
-	case bool:
-		return "a boolean"
-	default:
-		return "a number"
-	}
-}
+func (*validJSON) UnmarshalJSON([]byte) error { return nil }
 
 func (p *parser) plan() (*Plan, error) {
-	if _, err := p.delim("", '{', false); err != nil {
-		return nil, err
+	if !json.Valid(p.data) {
+		return nil, syntax(json.Unmarshal(p.data, &validJSON{}), len(p.data))
+	}
+	if b := p.peek(); b != '{' {
+		return nil, at("", p.i, ErrInvalidPlan, "%s is not an object", kind(b))
 	}
 	plan := &Plan{}
 	var cfg rawConfig
-	versionAt := int64(-1)
-	for p.dec.More() {
-		tok, err := p.dec.Token()
-		if err != nil {
-			return nil, p.decodeErr("", p.offset(), err)
-		}
-		key, _ := tok.(string) // an object's keys are strings
-		off := p.offset()
+	versionAt := -1
+	err := p.object("", func(key string, off int) error {
+		var err error
 		switch key {
 		case "format_version":
-			if err := p.decode(key, off, &plan.FormatVersion); err != nil {
-				return nil, err
+			if plan.FormatVersion, err = p.string("", key); err != nil {
+				return err
 			}
 			versionAt = off
 			if !formatVersion.MatchString(plan.FormatVersion) {
-				return nil, p.at(key, off, ErrFormatVersion, "%q is not 1.x", plan.FormatVersion)
+				return at(key, off, ErrFormatVersion, "%q is not 1.x", plan.FormatVersion)
 			}
 		case "terraform_version":
-			if err := p.decode(key, off, &plan.ToolVersion); err != nil {
-				return nil, err
-			}
+			plan.ToolVersion, err = p.string("", key)
 		case "resource_changes":
-			if plan.Changes, err = p.changes(key); err != nil {
-				return nil, err
-			}
+			plan.Changes, err = p.changes(key)
 		case "resource_drift":
-			if plan.Drifted, err = p.changes(key); err != nil {
-				return nil, err
-			}
+			plan.Drifted, err = p.changes(key)
 		case "configuration":
-			if err := p.decode(key, off, &cfg); err != nil {
-				return nil, err
+			var raw []byte
+			if raw, err = p.raw(); err == nil {
+				err = decodeConfig(raw, off, &cfg)
 			}
 		default:
-			if err := p.decode(key, off, &skip{}); err != nil {
-				return nil, err
-			}
+			err = p.skip()
 		}
-	}
-	if _, err := p.dec.Token(); err != nil { // the closing brace
-		return nil, p.decodeErr("", p.offset(), err)
-	}
-	if off := p.offset(); off < int64(len(p.data)) {
-		return nil, p.at("", off, ErrSyntax, "data after the plan object")
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	if versionAt < 0 {
-		return nil, p.at("format_version", 0, ErrFormatVersion, "missing: this is not the JSON of a plan")
+		return nil, at("format_version", 0, ErrFormatVersion, "missing: this is not the JSON of a plan")
 	}
 	calls := map[string]rawModuleCall{}
 	cfg.RootModule.flatten("", calls)
@@ -253,7 +221,7 @@ func (p *parser) plan() (*Plan, error) {
 		}
 		call, ok := calls[moduleCall(c.Module.Address)]
 		if !ok || call.Source == "" {
-			return nil, p.at(fmt.Sprintf("%s[%d].module_address", ref.section, ref.index), ref.offset, ErrInvalidPlan,
+			return nil, at(fmt.Sprintf("%s[%d].module_address", ref.section, ref.index), int(ref.offset), ErrInvalidPlan,
 				"module %q is not in the plan's configuration", c.Module.Address)
 		}
 		c.Module.Source, c.Module.Version = call.Source, call.VersionConstraint
@@ -261,70 +229,215 @@ func (p *parser) plan() (*Plan, error) {
 	return plan, nil
 }
 
-// decode decodes the next value, at path and offset, into v.
-func (p *parser) decode(path string, offset int64, v any) error {
-	if err := p.dec.Decode(v); err != nil {
-		return p.decodeErr(path, offset, err)
+// object walks the object at the cursor, calling member with each key and
+// the offset of its value; member must move past the value.
+func (p *parser) object(path string, member func(key string, off int) error) error {
+	p.i++ // {
+	for {
+		switch p.peek() {
+		case '}':
+			p.i++
+			return nil
+		case ',':
+			p.i++
+			continue
+		}
+		key, err := p.str()
+		if err != nil {
+			return at(path, p.i, ErrSyntax, "%v", err)
+		}
+		if p.peek() != ':' {
+			return at(path, p.i, ErrSyntax, "%v", errMalformed)
+		}
+		p.i++
+		p.space()
+		if err := member(key, p.i); err != nil {
+			return err
+		}
 	}
-	return nil
 }
 
-// skip ignores a value of any type without copying it.
-type skip struct{}
+// string reads a string value at path base+field (joined only for an
+// error); null reads as "".
+func (p *parser) string(base, field string) (string, error) {
+	switch b := p.peek(); b {
+	case '"':
+		s, err := p.str()
+		if err != nil {
+			return "", at(base+field, p.i, ErrSyntax, "%v", err)
+		}
+		return s, nil
+	case 'n':
+		return "", p.skip()
+	default:
+		return "", at(base+field, p.i, ErrInvalidPlan, "%s is not a string", kind(b))
+	}
+}
 
-func (*skip) UnmarshalJSON([]byte) error { return nil }
+// strings reads an array of strings at path base+field; null reads as
+// nil.
+func (p *parser) strings(base, field string) ([]string, error) {
+	switch b := p.peek(); b {
+	case 'n':
+		return nil, p.skip()
+	case '[':
+	default:
+		return nil, at(base+field, p.i, ErrInvalidPlan, "%s is not an array", kind(b))
+	}
+	p.i++
+	var out []string
+	for {
+		switch p.peek() {
+		case ']':
+			p.i++
+			return out, nil
+		case ',':
+			p.i++
+			continue
+		}
+		s, err := p.string(base, field+"["+strconv.Itoa(len(out))+"]")
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+}
 
 // changes reads an array of resource changes.
 func (p *parser) changes(section string) ([]Change, error) {
-	null, err := p.delim(section, '[', true)
-	if err != nil || null {
-		return nil, err
+	switch b := p.peek(); b {
+	case 'n':
+		return nil, p.skip()
+	case '[':
+	default:
+		return nil, at(section, p.i, ErrInvalidPlan, "%s is not an array", kind(b))
 	}
+	p.i++
 	var out []Change
-	for i := 0; p.dec.More(); i++ {
-		off := p.offset()
-		var rc rawChange
-		if err := p.dec.Decode(&rc); err != nil {
-			return nil, p.decodeErr(fmt.Sprintf("%s[%d]", section, i), off, err)
+	for i := 0; ; {
+		switch b := p.peek(); b {
+		case ']':
+			p.i++
+			return out, nil
+		case ',':
+			p.i++
+			continue
+		case '{':
+		default:
+			return nil, at(fmt.Sprintf("%s[%d]", section, i), p.i, ErrInvalidPlan, "%s is not an object", kind(b))
+		}
+		off := p.i
+		path := fmt.Sprintf("%s[%d]", section, i)
+		rc, err := p.change(path)
+		if err != nil {
+			return nil, err
 		}
 		c, err := normalize(&rc)
 		if err != nil {
 			var l *located
 			if errors.As(err, &l) {
-				l.path = fmt.Sprintf("%s[%d]%s", section, i, l.path)
-				l.offset = off
+				l.path = path + l.path
+				l.offset = int64(off)
 			}
 			return nil, err
 		}
 		if c.Module != nil {
-			p.modules = append(p.modules, moduleRef{section: section, index: i, offset: off})
+			p.modules = append(p.modules, moduleRef{section: section, index: i, offset: int64(off)})
 		}
 		out = append(out, c)
+		i++
 	}
-	if _, err := p.dec.Token(); err != nil {
-		return nil, p.decodeErr(section, p.offset(), err)
-	}
-	return out, nil
 }
 
-// rawChange is a resource change as the plan JSON has it.
+// change reads one resource change object.
+func (p *parser) change(path string) (rawChange, error) {
+	var rc rawChange
+	err := p.object(path, func(key string, _ int) error {
+		var err error
+		switch key {
+		case "address":
+			rc.Address, err = p.string(path, ".address")
+		case "previous_address":
+			rc.PreviousAddress, err = p.string(path, ".previous_address")
+		case "module_address":
+			rc.ModuleAddress, err = p.string(path, ".module_address")
+		case "mode":
+			rc.Mode, err = p.string(path, ".mode")
+		case "type":
+			rc.Type, err = p.string(path, ".type")
+		case "name":
+			rc.Name, err = p.string(path, ".name")
+		case "provider_name":
+			rc.ProviderName, err = p.string(path, ".provider_name")
+		case "action_reason":
+			rc.ActionReason, err = p.string(path, ".action_reason")
+		case "change":
+			err = p.changeBody(path+".change", &rc)
+		default:
+			err = p.skip()
+		}
+		return err
+	})
+	return rc, err
+}
+
+// changeBody reads a change's "change" object: its actions and values.
+func (p *parser) changeBody(path string, rc *rawChange) error {
+	switch b := p.peek(); b {
+	case 'n':
+		return p.skip()
+	case '{':
+	default:
+		return at(path, p.i, ErrInvalidPlan, "%s is not an object", kind(b))
+	}
+	rc.HasChange = true
+	return p.object(path, func(key string, _ int) error {
+		var err error
+		switch key {
+		case "actions":
+			rc.Actions, err = p.strings(path, ".actions")
+		case "before":
+			rc.Before, err = p.raw()
+		case "after":
+			rc.After, err = p.raw()
+		case "after_unknown":
+			rc.AfterUnknown, err = p.raw()
+		case "before_sensitive":
+			rc.BeforeSensitive, err = p.raw()
+		case "after_sensitive":
+			rc.AfterSensitive, err = p.raw()
+		default:
+			err = p.skip()
+		}
+		return err
+	})
+}
+
+// decodeConfig decodes the configuration section, which starts at offset.
+func decodeConfig(raw []byte, offset int, cfg *rawConfig) error {
+	err := json.Unmarshal(raw, cfg)
+	var typ *json.UnmarshalTypeError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &typ):
+		// typ.Offset is just past the offending value.
+		return at("configuration."+typ.Field, offset+int(typ.Offset), ErrInvalidPlan, "%s is not %s", typ.Value, typ.Type)
+	default:
+		return at("configuration", offset, ErrInvalidPlan, "%v", err)
+	}
+}
+
+// rawChange is a resource change as the plan JSON has it; the values are
+// slices of the input.
 type rawChange struct {
-	Address         string `json:"address"`
-	PreviousAddress string `json:"previous_address"`
-	ModuleAddress   string `json:"module_address"`
-	Mode            string `json:"mode"`
-	Type            string `json:"type"`
-	Name            string `json:"name"`
-	ProviderName    string `json:"provider_name"`
-	ActionReason    string `json:"action_reason"`
-	Change          *struct {
-		Actions         []string        `json:"actions"`
-		Before          json.RawMessage `json:"before"`
-		After           json.RawMessage `json:"after"`
-		AfterUnknown    json.RawMessage `json:"after_unknown"`
-		BeforeSensitive json.RawMessage `json:"before_sensitive"`
-		AfterSensitive  json.RawMessage `json:"after_sensitive"`
-	} `json:"change"`
+	Address, PreviousAddress, ModuleAddress string
+	Mode, Type, Name, ProviderName          string
+	ActionReason                            string
+	HasChange                               bool
+	Actions                                 []string
+	Before, After, AfterUnknown             json.RawMessage
+	BeforeSensitive, AfterSensitive         json.RawMessage
 }
 
 // normalize checks a raw change and builds its Change, redacting
@@ -340,26 +453,26 @@ func normalize(rc *rawChange) (Change, error) {
 		return Change{}, bad(".mode", "%q is not managed or data", rc.Mode)
 	case rc.Type == "":
 		return Change{}, bad(".type", "required")
-	case rc.Change == nil:
+	case !rc.HasChange:
 		return Change{}, bad(".change", "required")
 	}
-	action, ok := normalAction(rc.Change.Actions)
+	action, ok := normalAction(rc.Actions)
 	if !ok {
-		return Change{}, bad(".change.actions", "%q is not a known list of actions", rc.Change.Actions)
+		return Change{}, bad(".change.actions", "%q is not a known list of actions", rc.Actions)
 	}
 	c := Change{
 		Address: rc.Address, PreviousAddress: rc.PreviousAddress, Mode: rc.Mode, Type: rc.Type, Name: rc.Name,
-		Provider: rc.ProviderName, Action: action, Actions: rc.Change.Actions, ActionReason: rc.ActionReason,
+		Provider: rc.ProviderName, Action: action, Actions: rc.Actions, ActionReason: rc.ActionReason,
 	}
 	if rc.ModuleAddress != "" {
 		c.Module = &Module{Address: rc.ModuleAddress}
 	}
 	var err error
 	var r redactor
-	if c.Before, err = r.clean(rc.Change.Before, rc.Change.BeforeSensitive, nil); err != nil {
+	if c.Before, err = r.clean(rc.Before, rc.BeforeSensitive, nil); err != nil {
 		return Change{}, bad(".change.before", "%v", err)
 	}
-	if c.After, err = r.clean(rc.Change.After, rc.Change.AfterSensitive, rc.Change.AfterUnknown); err != nil {
+	if c.After, err = r.clean(rc.After, rc.AfterSensitive, rc.AfterUnknown); err != nil {
 		return Change{}, bad(".change.after", "%v", err)
 	}
 	c.Sensitive, c.Unknown = r.sorted()

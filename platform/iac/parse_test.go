@@ -179,19 +179,23 @@ func TestParseErrors(t *testing.T) {
 		path      string
 		line, col int
 	}{
-		{"not JSON", `{"format_version":`, iac.ErrSyntax, "format_version", 1, 19},
+		{"not JSON", `{"format_version":`, iac.ErrSyntax, "", 1, 19},
+		{"bad character", "{\n  \"format_version\": x}", iac.ErrSyntax, "", 2, 21},
 		{"not an object", `[1]`, iac.ErrInvalidPlan, "", 1, 1},
 		{"trailing data", `{"format_version":"1.0"} {}`, iac.ErrSyntax, "", 1, 26},
 		{"no format version", `{"resource_changes":[]}`, iac.ErrFormatVersion, "format_version", 1, 1},
 		{"format version 2", `{"format_version":"2.0"}`, iac.ErrFormatVersion, "format_version", 1, 19},
 		{"format version 0.1", `{"format_version":"0.1"}`, iac.ErrFormatVersion, "format_version", 1, 19},
 		{"format version not a string", `{"format_version":1.2}`, iac.ErrInvalidPlan, "format_version", 1, 19},
+		{"address not a string", rc(`{"address":["a"],"mode":"managed","type":"a","change":{"actions":["create"]}}`), iac.ErrInvalidPlan, "resource_changes[0].address", 1, 56},
+		{"change not an object", rc(`{"address":"a.b","mode":"managed","type":"a","change":"create"}`), iac.ErrInvalidPlan, "resource_changes[0].change", 1, 99},
+		{"module calls not an object", `{"format_version":"1.2","configuration":{"root_module":{"module_calls":[]}}}`, iac.ErrInvalidPlan, "configuration.root_module.module_calls", 1, 73},
 		{"changes not an array", `{"format_version":"1.2","resource_changes":{}}`, iac.ErrInvalidPlan, "resource_changes", 1, 44},
 		{"address missing", rc(ok + `,` + "\n" + `{"mode":"managed","type":"a","change":{"actions":["create"]}}`), iac.ErrInvalidPlan, "resource_changes[1].address", 2, 1},
 		{"unknown mode", rc(`{"address":"a.b","mode":"other","type":"a","change":{"actions":["create"]}}`), iac.ErrInvalidPlan, "resource_changes[0].mode", 1, 45},
 		{"unknown action", rc(`{"address":"a.b","mode":"managed","type":"a","change":{"actions":["explode"]}}`), iac.ErrInvalidPlan, "resource_changes[0].change.actions", 1, 45},
 		{"no change", rc(`{"address":"a.b","mode":"managed","type":"a"}`), iac.ErrInvalidPlan, "resource_changes[0].change", 1, 45},
-		{"actions not strings", rc(`{"address":"a.b","mode":"managed","type":"a","change":{"actions":[1]}}`), iac.ErrInvalidPlan, "resource_changes[0].change.actions", 1, 112},
+		{"actions not strings", rc(`{"address":"a.b","mode":"managed","type":"a","change":{"actions":[1]}}`), iac.ErrInvalidPlan, "resource_changes[0].change.actions[0]", 1, 111},
 		{"module not configured", rc(`{"address":"module.x.a.b","module_address":"module.x","mode":"managed","type":"a","change":{"actions":["create"]}}`), iac.ErrInvalidPlan, "resource_changes[0].module_address", 1, 45},
 		{"mask of strings", rc(`{"address":"a.b","mode":"managed","type":"a","change":{"actions":["create"],"after":{"k":"v"},"after_sensitive":{"k":"true"}}}`), iac.ErrInvalidPlan, "resource_changes[0].change.after", 1, 45},
 	} {

@@ -46,7 +46,7 @@ func (r *redactor) clean(val, sensitive, unknown json.RawMessage) (json.RawMessa
 			return nil, errors.New("after_unknown: " + err.Error())
 		}
 	}
-	w := rewriter{r: r, data: val, out: make([]byte, 0, len(val)+32)}
+	w := rewriter{cursor: cursor{data: val}, r: r, out: make([]byte, 0, len(val)+32)}
 	if isNull(val) {
 		w.data = []byte("null")
 	}
@@ -147,48 +147,77 @@ func isNull(val json.RawMessage) bool {
 	return len(t) == 0 || bytes.Equal(t, []byte("null"))
 }
 
-// decodeAny decodes a value, keeping numbers exact.
-func decodeAny(val json.RawMessage) (any, error) {
-	if isNull(val) {
-		return nil, nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(val))
-	dec.UseNumber()
-	var v any
-	err := dec.Decode(&v)
-	return v, err
-}
-
-// decodeMask decodes a mask: booleans, objects and arrays of masks.
+// decodeMask decodes a mask: booleans (and nulls) in objects and arrays.
 func decodeMask(mask json.RawMessage) (any, error) {
-	m, err := decodeAny(mask)
+	c := cursor{data: mask}
+	m, err := c.mask()
 	if err != nil {
 		return nil, err
 	}
-	if !validMask(m) {
-		return nil, errors.New("not booleans in objects and arrays")
+	if c.peek() != 0 {
+		return nil, errMalformed
 	}
 	return m, nil
 }
 
-func validMask(m any) bool {
-	switch m := m.(type) {
-	case nil, bool:
-		return true
-	case map[string]any:
-		for _, v := range m {
-			if !validMask(v) {
-				return false
+// mask reads the mask value at the cursor.
+func (c *cursor) mask() (any, error) {
+	switch b := c.peek(); b {
+	case 't', 'f', 'n':
+		start := c.i
+		if err := c.skip(); err != nil {
+			return nil, err
+		}
+		switch string(c.data[start:c.i]) {
+		case "true":
+			return true, nil
+		case "false":
+			return false, nil
+		case "null":
+			return nil, nil
+		}
+	case '{':
+		c.i++
+		m := map[string]any{}
+		for {
+			switch c.peek() {
+			case '}':
+				c.i++
+				return m, nil
+			case ',':
+				c.i++
+				continue
+			}
+			k, err := c.str()
+			if err != nil {
+				return nil, err
+			}
+			if c.peek() != ':' {
+				return nil, errMalformed
+			}
+			c.i++
+			if m[k], err = c.mask(); err != nil {
+				return nil, err
 			}
 		}
-		return true
-	case []any:
-		for _, v := range m {
-			if !validMask(v) {
-				return false
+	case '[':
+		c.i++
+		a := []any{}
+		for {
+			switch c.peek() {
+			case ']':
+				c.i++
+				return a, nil
+			case ',':
+				c.i++
+				continue
 			}
+			v, err := c.mask()
+			if err != nil {
+				return nil, err
+			}
+			a = append(a, v)
 		}
-		return true
 	}
-	return false
+	return nil, errors.New("not booleans in objects and arrays")
 }

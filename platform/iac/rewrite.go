@@ -2,13 +2,9 @@ package iac
 
 import (
 	"encoding/json"
-	"errors"
 	"slices"
 	"strconv"
 )
-
-// errMalformed reports JSON that the decoder should already have rejected.
-var errMalformed = errors.New("malformed value")
 
 // rewriter copies one JSON value from data to out, compacted, replacing
 // what the sensitive mask marks with Redacted and what the unknown mask
@@ -16,10 +12,9 @@ var errMalformed = errors.New("malformed value")
 // which are small, are decoded. Parts of the value that no mask marks are
 // copied without being decoded.
 type rewriter struct {
-	r    *redactor
-	data []byte
-	i    int
-	out  []byte
+	cursor
+	r   *redactor
+	out []byte
 }
 
 // marker writes m as a JSON string.
@@ -234,102 +229,5 @@ func sortedMaskKeys(m map[string]any) []string {
 	return keys
 }
 
-func (w *rewriter) space() {
-	for w.i < len(w.data) {
-		switch w.data[w.i] {
-		case ' ', '\t', '\r', '\n':
-			w.i++
-		default:
-			return
-		}
-	}
-}
-
-// copyValue copies the value at w.i to out without insignificant space.
-func (w *rewriter) copyValue() error { return w.scan(true) }
-
-// skip moves past the value at w.i without copying it.
-func (w *rewriter) skip() error { return w.scan(false) }
-
-// scan moves past one value, copying it (compacted) when copy is set.
-func (w *rewriter) scan(copy bool) error {
-	depth := 0
-	for {
-		w.space()
-		if w.i >= len(w.data) {
-			return errMalformed
-		}
-		c := w.data[w.i]
-		switch c {
-		case '"':
-			start := w.i
-			if err := w.skipString(); err != nil {
-				return err
-			}
-			if copy {
-				w.out = append(w.out, w.data[start:w.i]...)
-			}
-		case '{', '[':
-			depth++
-			w.i++
-			if copy {
-				w.out = append(w.out, c)
-			}
-			continue
-		case '}', ']':
-			depth--
-			w.i++
-			if copy {
-				w.out = append(w.out, c)
-			}
-		case ',', ':':
-			w.i++
-			if copy {
-				w.out = append(w.out, c)
-			}
-			continue
-		default: // number, true, false, null
-			start := w.i
-			for w.i < len(w.data) && !isDelim(w.data[w.i]) {
-				w.i++
-			}
-			if w.i == start {
-				return errMalformed
-			}
-			if copy {
-				w.out = append(w.out, w.data[start:w.i]...)
-			}
-		}
-		if depth <= 0 {
-			if depth < 0 {
-				return errMalformed
-			}
-			return nil
-		}
-	}
-}
-
-func isDelim(c byte) bool {
-	switch c {
-	case ',', ']', '}', ':', ' ', '\t', '\r', '\n', '"', '[', '{':
-		return true
-	}
-	return false
-}
-
-// skipString moves past the string at w.i.
-func (w *rewriter) skipString() error {
-	if w.i >= len(w.data) || w.data[w.i] != '"' {
-		return errMalformed
-	}
-	for j := w.i + 1; j < len(w.data); j++ {
-		switch w.data[j] {
-		case '\\':
-			j++
-		case '"':
-			w.i = j + 1
-			return nil
-		}
-	}
-	return errMalformed
-}
+// copyValue copies the value at the cursor to out, compacted.
+func (w *rewriter) copyValue() error { return w.scan(&w.out) }
