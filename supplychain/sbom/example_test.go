@@ -87,3 +87,18 @@ func ExampleDiff() {
 	// added: express 4.18.0
 	// removed: lodash 4.17.20
 }
+
+// Validate a CycloneDX JSON document against the official schema of its
+// version; every violation is reported with its JSON pointer.
+func ExampleValidator_Validate() {
+	v, err := sbom.NewValidator()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	doc := `{"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1,
+	  "components": [{"type": "library", "name": "a", "hashes": [{"alg": "SHA-256", "content": "not hex"}]}]}`
+	fmt.Println(v.Validate([]byte(doc)))
+	// Output:
+	// sbom: invalid sbom: cyclonedx+json: /components/0/hashes/0/content: sbom: schema violation: 'not hex' does not match pattern '^([a-fA-F0-9]{32}|[a-fA-F0-9]{40}|[a-fA-F0-9]{64}|[a-fA-F0-9]{96}|[a-fA-F0-9]{128})$'
+}

@@ -95,6 +95,10 @@ type Report struct {
 	Scanned time.Time `json:"scanned"`
 	// Database is the latest modified time of the OSV records.
 	Database time.Time `json:"database"`
+	// Unindexed counts the records and affected entries the database could
+	// not load or index (DB.Problems lists them): what this report cannot
+	// have matched.
+	Unindexed int `json:"unindexed"`
 	// Components is how many components were looked up.
 	Components int `json:"components"`
 	// Findings lists every finding, suppressed ones included, sorted by
@@ -199,7 +203,7 @@ func NewMatcher(db *DB, opts ...Option) (*Matcher, error) {
 // matched are listed in Skipped with the reason.
 func (m *Matcher) Match(s *sbom.SBOM) *Report {
 	now := m.cfg.now()
-	rep := &Report{Subject: s.Name, Scanned: now, Database: m.db.Modified(), Components: len(s.Components), Findings: []Finding{}}
+	rep := &Report{Subject: s.Name, Scanned: now, Database: m.db.Modified(), Unindexed: len(m.db.Problems()), Components: len(s.Components), Findings: []Finding{}}
 	root, hasRoot := s.Component(s.Root)
 	if hasRoot && root.PURL != "" {
 		rep.Subject = root.PURL

@@ -87,6 +87,7 @@ func TestPlantedVulnerabilityFoundThenSuppressedByVEX(t *testing.T) {
 		Timestamp:       time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC),
 	}, f.VEX)
 	assert.Empty(t, rep.Active())
+	assert.Equal(t, 3, rep.Unindexed, "the three bad records of testdata/osv are counted")
 }
 
 func TestLoadReportsEveryProblem(t *testing.T) {
