@@ -60,7 +60,8 @@ type Deploy struct {
 	Command []string
 	// ID identifies the deployment; the default is the run's ID.
 	ID string
-	// Deployer is who deploys; the default is the CI context's actor.
+	// Deployer is who deploys; the default is the CI context's actor,
+	// else its builder ID.
 	Deployer string
 	// Kind is "normal" (the default), "rollback", "hotfix" or "unplanned".
 	Kind string
@@ -116,7 +117,7 @@ func (s Deploy) Run(ctx context.Context, sc *pipeline.StepContext) (*pipeline.Re
 			return res, nil
 		}
 	}
-	dep := attest.Deployment{ID: cmp.Or(s.ID, sc.RunID), Service: s.Service, Environment: env, Deployer: cmp.Or(s.Deployer, sc.CI.Actor),
+	dep := attest.Deployment{ID: cmp.Or(s.ID, sc.RunID), Service: s.Service, Environment: env, Deployer: cmp.Or(s.Deployer, sc.CI.Actor, sc.CI.BuilderID),
 		Kind: cmp.Or(s.Kind, "normal"), Outcome: "succeeded", StartedAt: sc.Now().UTC()}
 	for _, d := range hist.Deployments {
 		if d.Environment == env && d.Outcome == "succeeded" {

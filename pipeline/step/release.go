@@ -567,7 +567,7 @@ type Release struct {
 	// HEAD in the pipeline's directory.
 	Commit string
 	// ReleasedBy is who cuts the release; the default is the CI context's
-	// actor.
+	// actor, else its builder ID (the automation that cut it).
 	ReleasedBy string
 	// Environment names where the rollback target is looked up; the
 	// default is the run's environment.
@@ -587,7 +587,7 @@ func (s Release) Run(ctx context.Context, sc *pipeline.StepContext) (*pipeline.R
 		return nil, err
 	}
 	rel := ledger.Release{Service: s.Service, Version: s.Version, Commit: cmp.Or(s.Commit, sc.CI.Commit),
-		ReleasedBy: cmp.Or(s.ReleasedBy, sc.CI.Actor), ReleasedAt: sc.Now().UTC(), Artifacts: arts}
+		ReleasedBy: cmp.Or(s.ReleasedBy, sc.CI.Actor, sc.CI.BuilderID), ReleasedAt: sc.Now().UTC(), Artifacts: arts}
 	if rel.Commit == "" {
 		rel.Commit, _ = gitOutput(ctx, sc, "rev-parse", "--verify", "HEAD^{commit}") // no repository: no commit
 	}
