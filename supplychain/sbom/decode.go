@@ -108,28 +108,31 @@ func decode(data []byte, f Format) (*SBOM, error) {
 }
 
 // DecodeOption configures one Decode or DecodeFormat call.
-type DecodeOption interface{ applyDecode(*decodeConfig) }
+type DecodeOption interface{ applyDecode(*decodeConfig) error }
 
 type decodeConfig struct{ maxSize int64 }
 
 type maxSize int64
 
-func (m maxSize) applyDecode(c *decodeConfig) { c.maxSize = int64(m) }
-
-// WithMaxSize caps the bytes read at n (at most MaxSize, the default);
-// larger input yields ErrTooLarge. A non-positive n means MaxSize.
-func WithMaxSize(n int64) DecodeOption {
-	if n <= 0 || n > MaxSize {
-		n = MaxSize
+func (m maxSize) applyDecode(c *decodeConfig) error {
+	if m <= 0 || m > MaxSize {
+		return fmt.Errorf("sbom: WithMaxSize: %d is not between 1 and MaxSize (%d)", int64(m), int64(MaxSize))
 	}
-	return maxSize(n)
+	c.maxSize = int64(m)
+	return nil
 }
+
+// WithMaxSize caps the bytes read at n, between 1 and MaxSize (the
+// default); larger input yields ErrTooLarge.
+func WithMaxSize(n int64) DecodeOption { return maxSize(n) }
 
 // readLimited reads r up to the configured size limit.
 func readLimited(r io.Reader, opts []DecodeOption) ([]byte, error) {
 	cfg := decodeConfig{maxSize: MaxSize}
 	for _, o := range opts {
-		o.applyDecode(&cfg)
+		if err := o.applyDecode(&cfg); err != nil {
+			return nil, err
+		}
 	}
 	data, err := io.ReadAll(io.LimitReader(r, cfg.maxSize+1))
 	if err != nil {

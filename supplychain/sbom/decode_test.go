@@ -150,6 +150,8 @@ func TestDecodeTooLarge(t *testing.T) {
 	r := io.MultiReader(strings.NewReader(`{"bomFormat":"CycloneDX","x":"`), zeros{})
 	_, err := sbom.Decode(r, sbom.WithMaxSize(1<<20))
 	assert.ErrorIs(t, err, sbom.ErrTooLarge)
+	_, err = sbom.Decode(strings.NewReader("{}"), sbom.WithMaxSize(0))
+	assert.ErrorContains(t, err, "WithMaxSize")
 }
 
 // zeros is an endless reader of '0' bytes.
