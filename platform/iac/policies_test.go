@@ -206,3 +206,11 @@ func TestRegoIsFormatted(t *testing.T) {
 		assert.Equal(t, string(got), string(src), "%s is not formatted", name)
 	}
 }
+
+// TestRegoCompilesStrict: the Rego compiles in OPA's strict mode (no unused
+// variables, imports or arguments, no deprecated builtins).
+func TestRegoCompilesStrict(t *testing.T) {
+	c := ast.NewCompiler().WithStrict(true)
+	c.Compile(modules(t))
+	assert.Empty(t, c.Errors)
+}
