@@ -20,8 +20,9 @@ var baselineDir = flag.String("baseline-dir", "", "directory TestBaselineGate wr
 // measures in the form `opa eval` reads: input.json (the same input,
 // canonical JSON), data.json (the engine's data), the built-in library's
 // policies under policy/, and controls.tsv (control ID and package per
-// line). It checks that the input matches the schema and that every
-// control passes, so the baseline does the same work.
+// line, for the controls that apply at the release stage). It checks
+// that the input matches the schema and that every control passes, so the
+// baseline does the same work.
 func TestBaselineGate(t *testing.T) {
 	dir := *baselineDir
 	if dir == "" {
@@ -53,7 +54,7 @@ func TestBaselineGate(t *testing.T) {
 
 	d := mustEvaluate(t, e, req)
 	for _, c := range d.Controls {
-		require.Equal(t, policy.StatusPass, c.Status, c.Control)
+		require.Contains(t, []policy.Status{policy.StatusPass, policy.StatusNotApplicable}, c.Status, c.Control)
 	}
 	// The package of each control, from the policies' METADATA.
 	pkgs := map[string]string{}
@@ -79,6 +80,9 @@ func TestBaselineGate(t *testing.T) {
 	require.NoError(t, err)
 	var controls strings.Builder
 	for _, c := range d.Controls {
+		if c.Status == policy.StatusNotApplicable {
+			continue
+		}
 		require.NotEmpty(t, pkgs[c.Control], c.Control)
 		controls.WriteString(c.Control + "\t" + pkgs[c.Control] + "\n")
 	}

@@ -65,16 +65,28 @@
 // # Built-in library
 //
 // Builtin holds guardrails for the default capability map's automatable
-// controls, each with Rego tests (Library has them; policytest runs them):
-// DSO-BLD-01 provenance from a trusted builder, signed by it; DSO-BLD-02
-// secret scan clean; DSO-BLD-04 an SBOM per artifact; DSO-BLD-05 no
-// vulnerability past its severity's SLA; DSO-TST-01 tests passed;
-// DSO-SUP-01 artifact signature verified; DSO-SUP-02 a passed VSA;
-// DSO-REL-01 release approved by someone other than the author (two
-// approvers for a high-risk change); DSO-SUP-05 only digests the ledger
-// released ship; DSO-GOV-04 exceptions well formed. Their settings live
-// under data.guardrails (WithData): trusted_builders (builder ID to signer
-// identities), release_signers, vulnerability_sla_days (severity to days).
+// controls, each with Rego tests that show it passing and failing (Library
+// has them; policytest runs them):
+//
+//   - DSO-PLN-01 (plan): the change has an owner, a scope and a risk rating
+//   - DSO-BLD-01: provenance from a trusted builder, signed by it
+//   - DSO-BLD-02: the secret scan found nothing
+//   - DSO-BLD-04: an SBOM per artifact, with components
+//   - DSO-BLD-05: no vulnerability open past its severity's SLA
+//   - DSO-TST-01: tests passed
+//   - DSO-SUP-01: the artifact's signature verified
+//   - DSO-SUP-02: a verification summary (VSA) passed
+//   - DSO-REL-01: release approved by someone other than the change's
+//     author, and by two approvers for a high-risk change
+//   - DSO-REL-02: a release attestation names the artifact
+//   - DSO-SUP-05: only digests the ledger records as released ship
+//   - DSO-GOV-04: exceptions are well formed
+//
+// The build, test and supply-chain guardrails apply at the release stage
+// too, so a release gate rechecks them. Their settings live under
+// data.guardrails (WithData): trusted_builders (builder ID to signer
+// identities), release_signers (identities), vulnerability_sla_days
+// (severity to days; default critical 15, high 30, medium 90, low 180).
 //
 // # Concurrency
 //

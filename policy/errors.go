@@ -30,6 +30,7 @@ var (
 // Location is a place in a policy file. Line and Column are 1-based; they
 // are zero when unknown.
 type Location struct {
+	// File names the policy file; Line and Column locate the place in it.
 	File         string
 	Line, Column int
 }

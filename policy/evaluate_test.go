@@ -25,7 +25,9 @@ func TestEvaluateReleasePasses(t *testing.T) {
 		"DSO-BLD-04": policy.StatusPass,
 		"DSO-BLD-05": policy.StatusPass,
 		"DSO-GOV-04": policy.StatusPass,
+		"DSO-PLN-01": policy.StatusNotApplicable,
 		"DSO-REL-01": policy.StatusPass,
+		"DSO-REL-02": policy.StatusPass,
 		"DSO-SUP-01": policy.StatusPass,
 		"DSO-SUP-02": policy.StatusPass,
 		"DSO-SUP-05": policy.StatusPass,
@@ -85,7 +87,7 @@ func TestBindingsDecideEnforcementAndStages(t *testing.T) {
 			Mappings: map[string][]string{"ssdf": {"PS.2.1"}, "nist-800-53": {"SI-7", "CM-14"}}},
 		policy.Binding{Control: "DSO-BLD-04", Enforcement: policy.Mandatory, Stages: []string{"build"}},
 		policy.Binding{Control: "DSO-GOV-01", Title: "Programme has a named accountable owner", Enforcement: policy.Mandatory, Manual: true},
-		policy.Binding{Control: "DSO-REL-02", Enforcement: policy.Mandatory, Stages: []string{"release"}},
+		policy.Binding{Control: "DSO-REL-04", Enforcement: policy.Mandatory, Stages: []string{"release"}},
 	))
 	req := releaseRequest(10, 6)
 	req.Signatures = nil
@@ -100,7 +102,7 @@ func TestBindingsDecideEnforcementAndStages(t *testing.T) {
 	assert.Equal(t, policy.StatusNotApplicable, bld.Status)
 	gov, _ := d.Control("DSO-GOV-01")
 	assert.Equal(t, policy.StatusManual, gov.Status)
-	rel, _ := d.Control("DSO-REL-02")
+	rel, _ := d.Control("DSO-REL-04")
 	assert.Equal(t, policy.StatusError, rel.Status)
 	assert.Equal(t, "no policy checks this control", rel.Message)
 	assert.Equal(t, policy.Blocked, d.Outcome, "a bound mandatory control without a policy blocks")
@@ -116,7 +118,8 @@ func TestStageSkipsControls(t *testing.T) {
 	assert.Equal(t, policy.StatusNotApplicable, st["DSO-BLD-04"])
 	assert.Equal(t, policy.StatusNotApplicable, st["DSO-REL-01"])
 	assert.Equal(t, policy.StatusPass, st["DSO-GOV-04"], "exceptions are checked at every stage")
-	assert.Equal(t, "deny := data.paved.governance.deny", d.Query, "packages with nothing applicable are not evaluated")
+	assert.Equal(t, policy.StatusPass, st["DSO-PLN-01"])
+	assert.Equal(t, "deny := data.paved.governance.deny; deny := data.paved.plan.deny", d.Query, "packages with nothing applicable are not evaluated")
 }
 
 func TestBypassIsRecorded(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	slsa "github.com/in-toto/attestation/go/predicates/provenance/v1"
+	releasev0 "github.com/in-toto/attestation/go/predicates/release/v0"
 	testresult "github.com/in-toto/attestation/go/predicates/test_result/v0"
 	vsav1 "github.com/in-toto/attestation/go/predicates/vsa/v1"
 	vulnsv02 "github.com/in-toto/attestation/go/predicates/vulns/v02"
@@ -56,8 +57,9 @@ func ExampleEngine_Evaluate() {
 				ResourceUri: app.PURL, Policy: &vsav1.VerificationSummary_Policy{Uri: "https://example.com/policy"},
 				VerificationResult: "PASSED", VerifiedLevels: []string{"SLSA_BUILD_LEVEL_3"},
 			}), 6, "verifier@example.com"),
+			ev(attest.NewRelease(&releasev0.Release{Purl: app.PURL}), 7, "release@example.com"),
 		},
-		Change: &attest.Change{ID: "CHG-7", Title: "Faster checkout", Author: "alice@example.com", Owner: "payments", Risk: "high", CreatedAt: now.Add(-24 * time.Hour)},
+		Change: &attest.Change{ID: "CHG-7", Title: "Faster checkout", Author: "alice@example.com", Owner: "payments", Services: []string{"checkout"}, Risk: "high", CreatedAt: now.Add(-24 * time.Hour)},
 		Approvals: []attest.Approval{
 			{Approver: "alice@example.com", Decision: "approved", ChangeID: "CHG-7", DecidedAt: now},
 			{Approver: "bob@example.com", Decision: "approved", ChangeID: "CHG-7", DecidedAt: now},
@@ -85,9 +87,11 @@ func ExampleEngine_Evaluate() {
 	// DSO-BLD-04 pass
 	// DSO-BLD-05 pass
 	// DSO-GOV-04 pass
+	// DSO-PLN-01 not_applicable
 	// DSO-REL-01 fail
 	//    deny: high-risk change CHG-7 has 1 approvals by someone other than its author alice@example.com; 2 required
 	//    warn: alice@example.com approved their own change CHG-7; the approval does not count
+	// DSO-REL-02 pass
 	// DSO-SUP-01 pass
 	// DSO-SUP-02 pass
 	// DSO-SUP-05 pass
@@ -107,6 +111,8 @@ func ExampleDecision_Statement() {
 	d, err := engine.Evaluate(ctx, policy.Request{
 		Stage:   policy.StagePlan,
 		Subject: supplychain.Subject{Name: "bin/app", Digest: supplychain.DigestSet{"sha256": strings.Repeat("ab", 32)}},
+		Change: &attest.Change{ID: "CHG-8", Title: "Retry payments", Author: "alice@example.com", Owner: "payments",
+			Services: []string{"checkout"}, Risk: "medium", CreatedAt: now},
 	})
 	if err != nil {
 		fmt.Println(err)

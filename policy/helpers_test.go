@@ -10,6 +10,7 @@ import (
 	"time"
 
 	slsa "github.com/in-toto/attestation/go/predicates/provenance/v1"
+	releasev0 "github.com/in-toto/attestation/go/predicates/release/v0"
 	testresult "github.com/in-toto/attestation/go/predicates/test_result/v0"
 	vsav1 "github.com/in-toto/attestation/go/predicates/vsa/v1"
 	vulnsv02 "github.com/in-toto/attestation/go/predicates/vulns/v02"
@@ -71,7 +72,7 @@ func finding(id, score string, seen time.Time) *vulnsv02.Result {
 
 // releaseRequest returns a release-stage request that passes every
 // built-in guardrail: an SBOM with the given number of components and
-// attestations evidence items in all (at least 6).
+// attestations evidence items in all (at least 7).
 func releaseRequest(components, attestations int) policy.Request {
 	purls := make([]string, components)
 	for i := range purls {
@@ -102,6 +103,7 @@ func releaseRequest(components, attestations int) policy.Request {
 			VerificationResult: "PASSED",
 			VerifiedLevels:     []string{"SLSA_BUILD_LEVEL_3"},
 		}), "verifier@example.com"),
+		evidence(attest.NewRelease(&releasev0.Release{Purl: subject.PURL, ReleaseId: new("v1.2.3")}), "release@example.com"),
 	}
 	for i := len(evs); i < attestations; i++ {
 		evs = append(evs, evidence(attest.NewTestResult(&testresult.TestResult{
@@ -115,7 +117,7 @@ func releaseRequest(components, attestations int) policy.Request {
 		Subject:     subject,
 		Evidence:    evs,
 		Change: &attest.Change{ID: "CHG-1", Title: "Add caching", Author: "alice@example.com", Owner: "payments",
-			Risk: "high", CreatedAt: when.Add(-48 * time.Hour)},
+			Services: []string{"checkout"}, Risk: "high", CreatedAt: when.Add(-48 * time.Hour)},
 		Approvals: []attest.Approval{
 			{Approver: "bob@example.com", Decision: "approved", ChangeID: "CHG-1", Stage: "release", DecidedAt: when.Add(-time.Hour)},
 			{Approver: "carol@example.com", Decision: "approved", ChangeID: "CHG-1", Stage: "release", DecidedAt: when.Add(-time.Hour)},

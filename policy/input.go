@@ -44,7 +44,7 @@ func (e *Engine) Input(req Request) ([]byte, error) {
 // ErrInputTooLarge once it passes the engine's cap.
 func (e *Engine) inputDigest(v ast.Value) (string, error) {
 	h := sha256.New()
-	w := canonWriter{out: h, max: e.cfg.maxInputBytes, buf: make([]byte, 0, 32<<10)}
+	w := canonWriter{out: h, max: e.cfg.maxInputBytes, buf: make([]byte, 0, 8<<10)}
 	if err := w.value(v); err != nil {
 		return "", err
 	}
@@ -222,7 +222,7 @@ func (w *canonWriter) flush() error {
 }
 
 func (w *canonWriter) value(v ast.Value) error {
-	if len(w.buf) >= 32<<10 {
+	if len(w.buf) >= 4<<10 {
 		if err := w.flush(); err != nil {
 			return err
 		}

@@ -26,6 +26,10 @@ testresult_type := "https://in-toto.io/attestation/test-result/v0.1"
 
 vsa_type := "https://slsa.dev/verification_summary/v1"
 
+release_type := "https://in-toto.io/attestation/release/v0.1"
+
+release(purl) := {"digest": subject_digest, "signers": ["release@example.com"], "predicate": {"purl": purl, "releaseId": "v1.2.3"}}
+
 provenance := {
 	"digest": "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
 	"signers": ["builder@example.com"],
@@ -92,8 +96,9 @@ input_ok := {
 		secret_scan_type: [secret_scan(0)],
 		testresult_type: [testresult("PASSED")],
 		vsa_type: [vsa("PASSED")],
+		release_type: [release("pkg:golang/example.com/app@v1.2.3")],
 	},
-	"change": {"id": "CHG-1", "title": "Add caching", "author": "alice@example.com", "owner": "payments", "risk": "low", "createdAt": "2026-11-27T09:00:00Z"},
+	"change": {"id": "CHG-1", "title": "Add caching", "author": "alice@example.com", "owner": "payments", "services": ["checkout"], "risk": "low", "createdAt": "2026-11-27T09:00:00Z"},
 	"approvals": [approval("bob@example.com", "approved")],
 	"signatures": [{"identity": "release@example.com"}],
 	"ledger": {"released": {subject_digest: true}},

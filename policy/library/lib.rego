@@ -14,6 +14,8 @@ vulns_type := "https://in-toto.io/attestation/vulns/v0.2"
 
 vsa_type := "https://slsa.dev/verification_summary/v1"
 
+release_type := "https://in-toto.io/attestation/release/v0.1"
+
 secret_scan_type := "https://paved.dev/attestation/secret-scan/v1"
 
 # evidence(t) is the list of evidence items of predicate type t.

@@ -2,6 +2,8 @@
 # title: Release guardrails
 package paved.release
 
+import data.paved.lib
+
 # METADATA
 # title: Release approved by an authorised approver who is not its author
 # description: >-
@@ -65,3 +67,38 @@ high_risk := {"high", "critical"}
 
 required := 2 if input.change.risk in high_risk
 else := 1
+
+# METADATA
+# title: Release records what changed
+# description: >-
+#   A release attestation names the artifact (its package URL, when the
+#   subject has one) and the release has a change record.
+# custom:
+#   control: DSO-REL-02
+#   stages: [release]
+#   evidence: ["https://in-toto.io/attestation/release/v0.1"]
+deny contains v if {
+	count(lib.evidence(lib.release_type)) == 0
+	v := {"control": "DSO-REL-02", "msg": sprintf("no release attestation for %s", [input.subject.name])}
+}
+
+# METADATA
+# custom:
+#   control: DSO-REL-02
+deny contains v if {
+	input.subject.purl
+	releases := lib.evidence(lib.release_type)
+	count(releases) > 0
+	every item in releases {
+		item.predicate.purl != input.subject.purl
+	}
+	v := {"control": "DSO-REL-02", "msg": sprintf("no release attestation names %s", [input.subject.purl])}
+}
+
+# METADATA
+# custom:
+#   control: DSO-REL-02
+deny contains v if {
+	not input.change
+	v := {"control": "DSO-REL-02", "msg": "the release has no change record saying what changed"}
+}

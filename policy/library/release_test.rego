@@ -49,3 +49,16 @@ test_dso_rel_01_fail_rejected if {
 }
 
 test_dso_rel_01_fail_no_change if denied(object.remove(fx.input_ok, ["change"]))
+
+denied_02(inp) if {
+	some v in release.deny with input as inp
+	v.control == "DSO-REL-02"
+}
+
+test_dso_rel_02_pass_release_names_subject if not denied_02(fx.input_ok)
+
+test_dso_rel_02_fail_no_release if denied_02(fx.without_evidence(fx.release_type))
+
+test_dso_rel_02_fail_release_of_other_package if denied_02(fx.with_evidence(fx.release_type, [fx.release("pkg:golang/example.com/other@v9")]))
+
+test_dso_rel_02_fail_no_change if denied_02(object.remove(fx.input_ok, ["change"]))
