@@ -58,8 +58,9 @@ func TestRegoTests(t *testing.T) {
 			t.Errorf("%s (%s): fail=%v error=%v output=%s", r.Name, r.Location, r.Fail, r.Error, r.Output)
 		}
 	}
-	// Every control has a failing and a passing test.
-	for _, control := range []string{"fnd02", "fnd05", "fnd06", "fnd07", "fnd08", "fnd09", "fnd10"} {
+	// Every control has a failing and a passing test, named as paved's
+	// policy library names them: test_<control>_pass_* and _fail_*.
+	for _, control := range []string{"dso_fnd_02", "dso_fnd_05", "dso_fnd_06", "dso_fnd_07", "dso_fnd_08", "dso_fnd_09", "dso_fnd_10"} {
 		assert.True(t, slices.ContainsFunc(names, func(n string) bool { return strings.HasPrefix(n, "test_"+control+"_fail") }), control)
 		assert.True(t, slices.ContainsFunc(names, func(n string) bool { return strings.HasPrefix(n, "test_"+control+"_pass") }), control)
 	}
