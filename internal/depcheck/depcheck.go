@@ -45,6 +45,8 @@ func Rules() []Rule {
 		{Package: "policy", Imports: []string{"supplychain", "supplychain/attest"}, Modules: []string{"github.com/open-policy-agent/opa", "github.com/in-toto/attestation", "google.golang.org/protobuf"}},
 		{Package: "policy/policytest", Imports: []string{"policy"}, Modules: []string{"github.com/open-policy-agent/opa"}},
 		{Package: "evidence", Imports: []string{"supplychain", "supplychain/attest", "supplychain/sign"}, Modules: []string{"github.com/transparency-dev/merkle", "golang.org/x/mod"}},
+		{Package: "evidence/report", Imports: []string{"capability", "evidence", "supplychain", "supplychain/attest", "supplychain/sign"}, Modules: []string{"github.com/in-toto/attestation", "google.golang.org/protobuf"}},
+		{Package: "evidence/report/oscal", Imports: []string{"capability", "evidence/report", "supplychain"}},
 		{Package: "evidence/sqlite", Imports: []string{"evidence", "supplychain", "supplychain/sign"}, Modules: []string{"modernc.org/sqlite"}},
 		{Package: "evidence/postgres", Imports: []string{"evidence", "supplychain", "supplychain/sign"}, Modules: []string{"github.com/jackc/pgx/v5"}},
 		{Package: "evidence/evidencetest", Imports: []string{"evidence", "supplychain", "supplychain/attest", "supplychain/sign"}, Modules: []string{"golang.org/x/mod"}},
