@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/openvex/go-vex/pkg/vex"
@@ -43,7 +44,8 @@ type Finding struct {
 	Ecosystem string `json:"ecosystem"`
 	Package   string `json:"package"`
 	// FixedIn lists the versions that fix it, from the ranges that
-	// contain the component's version; empty when no fix is known.
+	// contain the component's version, in the ecosystem's order; empty
+	// when no fix is known.
 	FixedIn []string `json:"fixedIn,omitempty"`
 	// Severity is the most severe rating of the records.
 	Severity SeverityScore `json:"severity"`
@@ -190,17 +192,18 @@ func NewMatcher(db *DB, opts ...Option) (*Matcher, error) {
 	return &Matcher{db: db, cfg: cfg}, nil
 }
 
-// Match looks up every component of s in the database: its OSV ecosystem
-// and package from its purl (see PackageOf), its version against each
-// record's explicit versions and SEMVER and ECOSYSTEM ranges in the
-// ecosystem's ordering. Records naming the same vulnerability through
+// Match looks up every component of s, the root included, in the database:
+// its OSV ecosystem and package from its purl (see PackageOf), its version
+// against each record's explicit versions and SEMVER and ECOSYSTEM ranges in
+// the ecosystem's ordering. Records naming the same vulnerability through
 // their aliases become one finding. Each finding gets a severity, a fix-by
 // date from the SLA, and the status of the latest VEX statement that names
-// its vulnerability (by ID or any alias) and either the component's purl
-// as product, or the SBOM's root purl as product with the component's purl
-// among its subcomponents or with no subcomponents (the whole product). not_affected and fixed suppress the finding;
-// it stays in the report with the statement. Components that cannot be
-// matched are listed in Skipped with the reason.
+// its vulnerability (by ID or any alias) and either the component's purl as
+// product, or the SBOM's root purl as product with the component's purl
+// among its subcomponents or with no subcomponents (the whole product).
+// not_affected and fixed suppress the finding; it stays in the report with
+// the statement. Components that cannot be matched are listed in Skipped
+// with the reason.
 func (m *Matcher) Match(s *sbom.SBOM) *Report {
 	now := m.cfg.now()
 	rep := &Report{Subject: s.Name, Scanned: now, Database: m.db.Modified(), Unindexed: len(m.db.Problems()), Components: len(s.Components), Findings: []Finding{}}
@@ -209,9 +212,6 @@ func (m *Matcher) Match(s *sbom.SBOM) *Report {
 		rep.Subject = root.PURL
 	}
 	for _, c := range s.Components {
-		if hasRoot && c.Ref == root.Ref {
-			continue // the product itself: its own code is not a dependency
-		}
 		eco, name, err := PackageOf(c)
 		if err != nil {
 			rep.Skipped = append(rep.Skipped, Skipped{Component: c, Reason: err.Error()})
@@ -256,7 +256,12 @@ func (m *Matcher) finding(g []match, c sbom.Component, eco string, now time.Time
 	}
 	slices.Sort(f.Records)
 	f.Records = slices.Compact(f.Records)
-	slices.Sort(f.FixedIn)
+	slices.SortFunc(f.FixedIn, func(a, b string) int {
+		if c, err := Compare(eco, a, b); err == nil {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
 	f.FixedIn = slices.Compact(f.FixedIn)
 	sev := severityOf(g)
 	f.Severity = sev

@@ -405,3 +405,18 @@ func TestPlantedVulnerabilityFoundInTheBinary(t *testing.T) {
 	assert.Equal(t, "CVE-2026-99901", rep.Findings[0].ID)
 	assert.True(t, rep.Findings[0].Suppressed, "the VEX product is the binary's main module")
 }
+
+func TestFixedInOrderedByEcosystem(t *testing.T) {
+	var records []*vuln.Record
+	for _, fixed := range []string{"1.10.0", "1.9.0"} {
+		r, err := vuln.ParseRecord([]byte(`{"id": "GHSA-` + fixed + `", "modified": "2026-01-01T00:00:00Z", "aliases": ["CVE-2026-1"],
+		  "affected": [{"package": {"ecosystem": "npm", "name": "left-pad"}, "ranges": [{"type": "SEMVER", "events": [{"introduced": "1.0.0"}, {"fixed": "` + fixed + `"}]}]}]}`))
+		require.NoError(t, err)
+		records = append(records, r)
+	}
+	m, err := vuln.NewMatcher(vuln.NewDB(records))
+	require.NoError(t, err)
+	rep := m.Match(&sbom.SBOM{Components: []sbom.Component{{Ref: "lp", Name: "left-pad", Version: "1.5.0", PURL: "pkg:npm/left-pad@1.5.0"}}})
+	require.Len(t, rep.Findings, 1, "two records, one CVE")
+	assert.Equal(t, []string{"1.9.0", "1.10.0"}, rep.Findings[0].FixedIn)
+}
