@@ -1,7 +1,9 @@
 package iac_test
 
 import (
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -9,6 +11,8 @@ import (
 	"github.com/paved-dev/paved/capability"
 	"github.com/paved-dev/paved/platform/iac"
 	"github.com/paved-dev/paved/policy"
+	"github.com/paved-dev/paved/supplychain"
+	"github.com/paved-dev/paved/supplychain/attest"
 )
 
 // TestWithThePolicyEngine runs the guardrails in paved's policy engine,
@@ -50,4 +54,31 @@ func TestWithThePolicyEngine(t *testing.T) {
 		assert.Equal(t, policy.StatusFail, c.Status, "%s on %s", control, fixture)
 		assert.True(t, d.Blocked(), fixture)
 	}
+}
+
+// TestPromotionWithThePolicyEngine: through the engine, a prod deployment
+// of a digest never deployed to staging fails DSO-FND-02, and one that ran
+// a healthy day in staging passes it. (The deployer's identity is not yet
+// part of policy.Request, so DSO-FND-05 is checked by the Rego tests and
+// TestDeploymentsAgainstTheDefaultMap.)
+func TestPromotionWithThePolicyEngine(t *testing.T) {
+	m := capability.Default()
+	e, err := policy.New(t.Context(), policy.FS(iac.Policies()),
+		policy.WithData(map[string]any{"guardrails": m.GuardrailData()}), policy.WithClock(func() time.Time { return when }))
+	require.NoError(t, err)
+	subject := supplychain.Subject{Name: "bin/api", Digest: supplychain.DigestSet{"sha256": strings.Repeat("ab", 32)}}
+	staging := attest.Deployment{ID: "D-1", Service: "api", Environment: "staging", Version: "v1", Deployer: "deploy-bot@example.com",
+		Kind: "normal", Outcome: "succeeded", StartedAt: when.Add(-30 * hour), FinishedAt: when.Add(-25 * hour)}
+	status := func(evidence ...policy.Evidence) policy.Status {
+		d, err := e.Evaluate(t.Context(), policy.Request{
+			Stage: policy.StageRelease, Environment: "prod", Subject: subject, Evidence: evidence,
+			Approvals: []attest.Approval{{Approver: "sre-lead@example.com", Decision: "approved", ChangeID: "R-1", Environment: "prod", DecidedAt: when}},
+		})
+		require.NoError(t, err)
+		c, ok := d.Control("DSO-FND-02")
+		require.True(t, ok)
+		return c.Status
+	}
+	assert.Equal(t, policy.StatusFail, status(), "never deployed to staging")
+	assert.Equal(t, policy.StatusPass, status(policy.Evidence{Predicate: staging, Digest: "sha256:" + strings.Repeat("cd", 32), Signers: []string{"ci"}}))
 }
