@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 )
 
 // Enforcement says whether a control's failure blocks a gate.
@@ -38,6 +39,9 @@ type Binding struct {
 	// least one, or the control's status is StatusError. Nil takes the
 	// list from the policy's annotation.
 	Evidence []string
+	// MaxAge bounds, per predicate type, how old evidence of that type
+	// may be (see Evidence.Time); older evidence counts as missing.
+	MaxAge map[string]time.Duration
 	// Mappings maps framework IDs (such as "ssdf") to the requirements the
 	// control meets there.
 	Mappings map[string][]string
@@ -50,6 +54,11 @@ func (b Binding) validate() error {
 	}
 	if b.Enforcement != Mandatory && b.Enforcement != Advisory {
 		errs = append(errs, fmt.Errorf("enforcement: %q is not mandatory or advisory", b.Enforcement))
+	}
+	for t, d := range b.MaxAge {
+		if d <= 0 {
+			errs = append(errs, fmt.Errorf("maxAge: %s: %v is not positive", t, d))
+		}
 	}
 	for _, s := range b.Stages {
 		if !slices.Contains(stages, s) {

@@ -134,6 +134,7 @@ type facts struct {
 	enforcement Enforcement
 	stages      []string
 	evidence    []string
+	maxAge      map[string]time.Duration
 	manual      bool
 	mappings    map[string][]string
 }
@@ -145,7 +146,7 @@ func (ev *evaluation) facts(id string) facts {
 		f.title, f.stages, f.evidence = a.Title, a.Stages, a.Evidence
 	}
 	if b, ok := ev.engine.cfg.bindings[id]; ok {
-		f.enforcement, f.stages, f.manual, f.mappings = b.Enforcement, b.Stages, b.Manual, b.Mappings
+		f.enforcement, f.stages, f.manual, f.mappings, f.maxAge = b.Enforcement, b.Stages, b.Manual, b.Mappings, b.MaxAge
 		if b.Title != "" {
 			f.title = b.Title
 		}
@@ -219,7 +220,7 @@ func (ev *evaluation) finish(d *Decision, now time.Time) {
 	for id := range ev.results {
 		ids[id] = true
 	}
-	have := ev.req.evidenceTypes()
+	have := ev.req.evidenceTimes()
 	applied := map[string]*AppliedException{}
 	d.Outcome = Allowed
 	for _, id := range slices.Sorted(maps.Keys(ids)) {
@@ -260,17 +261,14 @@ func (ev *evaluation) finish(d *Decision, now time.Time) {
 
 // judge sets the status of an evaluated control: missing evidence, then
 // violations, with exceptions applied to both.
-func (ev *evaluation) judge(cr *ControlResult, f facts, st *controlState, have map[string]bool, now time.Time, applied map[string]*AppliedException, d *Decision) {
-	var missing []string
-	if len(f.evidence) > 0 && !slices.ContainsFunc(f.evidence, func(t string) bool { return hasEvidence(have, t) }) {
-		missing = f.evidence
-	}
+func (ev *evaluation) judge(cr *ControlResult, f facts, st *controlState, have map[string]time.Time, now time.Time, applied map[string]*AppliedException, d *Decision) {
+	missing := missingEvidence(f, have, now)
 	vs := slices.Clone(st.violations)
 	slices.SortFunc(vs, func(a, b Violation) int {
 		return strings.Compare(a.Rule+"\x00"+a.Msg+"\x00"+a.Finding, b.Rule+"\x00"+b.Msg+"\x00"+b.Finding)
 	})
 	vs = slices.CompactFunc(vs, func(a, b Violation) bool { return a == b })
-	if len(missing) > 0 || len(vs) > 0 {
+	if missing != "" || len(vs) > 0 {
 		ev.waive(cr, vs, &missing, now, applied, d)
 	}
 	cr.Violations = vs
@@ -286,8 +284,8 @@ func (ev *evaluation) judge(cr *ControlResult, f facts, st *controlState, have m
 		}
 	}
 	switch {
-	case len(missing) > 0:
-		cr.Status, cr.Message = StatusError, "missing evidence: none of "+strings.Join(missing, ", ")
+	case missing != "":
+		cr.Status, cr.Message = StatusError, missing
 	case deny:
 		cr.Status = StatusFail
 	case warn:
@@ -299,9 +297,32 @@ func (ev *evaluation) judge(cr *ControlResult, f facts, st *controlState, have m
 	}
 }
 
+// missingEvidence says what evidence the control lacks: none of its
+// types, or only items older than their MaxAge. It is empty when the
+// subject has fresh evidence of one of the types.
+func missingEvidence(f facts, have map[string]time.Time, now time.Time) string {
+	if len(f.evidence) == 0 {
+		return ""
+	}
+	var stale []string
+	for _, t := range f.evidence {
+		present, fresh := evidenceOf(have, t, f.maxAge[t], now)
+		if fresh {
+			return ""
+		}
+		if present {
+			stale = append(stale, fmt.Sprintf("%s (none newer than %v)", t, f.maxAge[t]))
+		}
+	}
+	if len(stale) > 0 {
+		return "stale evidence: " + strings.Join(stale, ", ")
+	}
+	return "missing evidence: none of " + strings.Join(f.evidence, ", ")
+}
+
 // waive applies the request's exceptions that cover the control: valid
 // ones waive violations (and missing evidence); the others leave notes.
-func (ev *evaluation) waive(cr *ControlResult, vs []Violation, missing *[]string, now time.Time, applied map[string]*AppliedException, d *Decision) {
+func (ev *evaluation) waive(cr *ControlResult, vs []Violation, missing *string, now time.Time, applied map[string]*AppliedException, d *Decision) {
 	for i := range ev.req.Exceptions {
 		x := &ev.req.Exceptions[i]
 		if !x.covers(ev.req, cr.Control) {
@@ -318,8 +339,8 @@ func (ev *evaluation) waive(cr *ControlResult, vs []Violation, missing *[]string
 				used = true
 			}
 		}
-		if len(*missing) > 0 && len(x.Findings) == 0 {
-			*missing = nil
+		if *missing != "" && len(x.Findings) == 0 {
+			*missing = ""
 			used = true
 		}
 		if !used {

@@ -262,3 +262,30 @@ func TestEvidenceTypesCountChangeAndApprovals(t *testing.T) {
 	assert.NotEmpty(t, rel.Violations, "the policy's own findings stay visible")
 	assert.False(t, errors.Is(err, policy.ErrEvaluation))
 }
+
+func TestStaleEvidenceIsError(t *testing.T) {
+	e := newEngine(t, policy.WithBindings(policy.Binding{Control: "DSO-BLD-05", Enforcement: policy.Mandatory,
+		Evidence: []string{attest.PredicateVulns}, MaxAge: map[string]time.Duration{attest.PredicateVulns: 7 * 24 * time.Hour}}))
+	for _, tc := range []struct {
+		age    time.Duration
+		status policy.Status
+	}{
+		{0, policy.StatusError}, // no time: never fresh enough
+		{3 * 24 * time.Hour, policy.StatusPass},
+		{8 * 24 * time.Hour, policy.StatusError},
+	} {
+		req := releaseRequest(10, 7)
+		if tc.age > 0 {
+			req.Evidence[2].Time = when.Add(-tc.age)
+		}
+		d := mustEvaluate(t, e, req)
+		c, _ := d.Control("DSO-BLD-05")
+		assert.Equal(t, tc.status, c.Status, tc.age)
+		if tc.status == policy.StatusError {
+			assert.Equal(t, "stale evidence: "+attest.PredicateVulns+" (none newer than 168h0m0s)", c.Message)
+		}
+	}
+	_, err := policy.New(context.Background(), policy.Builtin(), policy.WithBindings(policy.Binding{Control: "X", Enforcement: policy.Mandatory,
+		MaxAge: map[string]time.Duration{attest.PredicateVulns: 0}}))
+	require.ErrorIs(t, err, policy.ErrInvalidOption)
+}

@@ -136,7 +136,7 @@ func subjectValue(s supplychain.Subject) ast.Value {
 }
 
 // evidenceValue groups the evidence by predicate type, each item as
-// {digest, signers, predicate}, in the order given.
+// {digest, signers, predicate, time}, in the order given.
 func evidenceValue(evs []Evidence) (ast.Value, error) {
 	groups := map[string][]*ast.Term{}
 	for i, ev := range evs {
@@ -161,6 +161,9 @@ func evidenceValue(evs []Evidence) (ast.Value, error) {
 			[2]*ast.Term{ast.InternedTerm("signers"), ast.ArrayTerm(signers...)},
 			[2]*ast.Term{ast.InternedTerm("predicate"), ast.NewTerm(pred)},
 		)
+		if !ev.Time.IsZero() {
+			item.Insert(ast.InternedTerm("time"), ast.StringTerm(timeString(ev.Time)))
+		}
 		t := ev.Predicate.PredicateType()
 		groups[t] = append(groups[t], ast.NewTerm(item))
 	}

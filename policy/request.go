@@ -76,6 +76,10 @@ type Evidence struct {
 	// Signers are the identities whose signatures on the envelope
 	// verified.
 	Signers []string
+	// Time is when the evidence was recorded; a binding's MaxAge compares
+	// it with the evaluation time. Zero means unknown, which no MaxAge
+	// accepts.
+	Time time.Time
 }
 
 // SBOM is the policy input's summary of a software bill of materials
@@ -201,34 +205,43 @@ func (r *Request) validate() error {
 	return errors.Join(errs...)
 }
 
-// evidenceTypes returns the predicate types of the evidence the request
-// holds, counting the change and the approvals as the evidence they are.
-func (r *Request) evidenceTypes() map[string]bool {
-	types := make(map[string]bool, len(r.Evidence)+2)
-	for _, ev := range r.Evidence {
-		types[ev.Predicate.PredicateType()] = true
-	}
-	if r.Change != nil {
-		types[attest.PredicateChange] = true
-	}
-	if len(r.Approvals) > 0 {
-		types[attest.PredicateApproval] = true
-	}
-	return types
-}
-
-// hasEvidence reports whether types holds one of want. A versioned SBOM
-// type ("https://cyclonedx.org/bom/v1.6") satisfies its unversioned form.
-func hasEvidence(types map[string]bool, want string) bool {
-	if types[want] {
-		return true
-	}
-	for t := range types {
-		if len(t) > len(want) && t[:len(want)] == want && t[len(want)] == '/' {
-			return true
+// evidenceTimes returns, per predicate type of the evidence the request
+// holds, the time of its newest item (zero when none has a time),
+// counting the change and the approvals as the evidence they are.
+func (r *Request) evidenceTimes() map[string]time.Time {
+	times := make(map[string]time.Time, len(r.Evidence)+2)
+	note := func(t string, at time.Time) {
+		if prev, ok := times[t]; !ok || at.After(prev) {
+			times[t] = at
 		}
 	}
-	return false
+	for _, ev := range r.Evidence {
+		note(ev.Predicate.PredicateType(), ev.Time)
+	}
+	if r.Change != nil {
+		note(attest.PredicateChange, r.Change.CreatedAt)
+	}
+	for _, a := range r.Approvals {
+		note(attest.PredicateApproval, a.DecidedAt)
+	}
+	return times
+}
+
+// evidenceOf reports whether times holds evidence of type want, newer
+// than maxAge before now when maxAge is set (evidence without a time is
+// then too old). A versioned SBOM type ("https://cyclonedx.org/bom/v1.6")
+// is evidence of its unversioned form.
+func evidenceOf(times map[string]time.Time, want string, maxAge time.Duration, now time.Time) (present, fresh bool) {
+	for t, at := range times {
+		if t != want && !(len(t) > len(want) && t[:len(want)] == want && t[len(want)] == '/') {
+			continue
+		}
+		present = true
+		if maxAge == 0 || (!at.IsZero() && now.Sub(at) <= maxAge) {
+			return true, true
+		}
+	}
+	return present, false
 }
 
 // timeString formats t as the input document and decisions write times.
