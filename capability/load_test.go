@@ -50,6 +50,11 @@ func TestLoadFileYAMLAndJSONAgree(t *testing.T) {
 	assert.True(t, manual.Control.Manual)
 	assert.Equal(t, capability.DeliveryWork, manual.Work())
 	assert.Equal(t, "payments", manual.OwnerID())
+
+	prod, ok := fromYAML.Environment("prod")
+	require.True(t, ok)
+	assert.Equal(t, capability.Promotion{From: "staging", Soak: capability.Days(2)}, prod.Promotion)
+	assert.Equal(t, []string{"ACME-SBOM-1"}, prod.Controls)
 }
 
 // stripSource returns a copy of m without its record of field positions.

@@ -8,7 +8,7 @@ import (
 
 // WriteMarkdown renders the map for people: the programme and its owner, the
 // owners, then each area with its controls (stages, enforcement, owner and
-// how each is checked), then the exceptions.
+// how each is checked), then the exceptions, then the environments.
 func (m *Map) WriteMarkdown(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s\n\n", mdText(m.Name))
@@ -49,6 +49,19 @@ func (m *Map) WriteMarkdown(w io.Writer) error {
 			ex.rows = append(ex.rows, []string{e.ID, e.Control, e.Reason, e.RequestedBy, e.ApprovedBy, e.Expires.Format("2006-01-02")})
 		}
 		ex.write(&b)
+	}
+	if len(m.Environments) > 0 {
+		b.WriteString("\n## Environments\n\n")
+		envs := mdTable{header: []string{"Environment", "Tier", "Owner", "Deployers", "Approvers", "Required controls", "Promoted from"}}
+		for _, e := range m.Environments {
+			from := e.Promotion.From
+			if from != "" && e.Promotion.Soak != 0 {
+				from += " after " + e.Promotion.Soak.String() + " healthy"
+			}
+			envs.rows = append(envs.rows, []string{e.Name, string(e.Tier), m.ownerLabel(e.Owner),
+				strings.Join(e.Deployers, ", "), strings.Join(e.Approvers, ", "), strings.Join(e.Controls, ", "), from})
+		}
+		envs.write(&b)
 	}
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return fmt.Errorf("capability: write map markdown: %w", err)
