@@ -51,3 +51,21 @@ func BenchmarkEngineBuild(b *testing.B) {
 		require.NoError(b, err)
 	}
 }
+
+// BenchmarkEvaluateReleaseGateExplain is BenchmarkEvaluateReleaseGate in
+// explain mode (trace and print output), for the cost of asking.
+func BenchmarkEvaluateReleaseGateExplain(b *testing.B) {
+	e := newEngine(b)
+	req := releaseRequest(2000, 20)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		d, err := e.Evaluate(ctx, req, policy.Explain())
+		if err != nil {
+			b.Fatal(err)
+		}
+		if d.Explanation == nil || d.Explanation.Trace == "" {
+			b.Fatal("no explanation")
+		}
+	}
+}

@@ -41,7 +41,8 @@
 // # Decisions
 //
 // Each control gets a Status: pass, fail, waived, warn, manual,
-// not_applicable or error. Missing evidence is an error, never a pass.
+// not_applicable or error. Missing evidence is an error, never a pass, and
+// so is evidence older than its binding's MaxAge.
 // Whether a control is mandatory or advisory comes from its Binding (the
 // capability map's word, WithBindings), not from the Rego: an advisory
 // control's deny is a warn. Without a binding, deny is mandatory.

@@ -38,7 +38,6 @@ type policySet struct {
 	revision string
 	controls map[string]*annotated // by control ID
 	entries  []*entry              // by package path
-	compiler *ast.Compiler
 }
 
 // entry is one Rego package under data.paved with deny or warn rules, and
@@ -170,7 +169,7 @@ func (e *Engine) build(ctx context.Context, src Source) (*policySet, error) {
 	if compiler.Compile(l.modules); compiler.Failed() {
 		return nil, compileErrors(compiler.Errors)
 	}
-	set := &policySet{digest: digest, revision: revision, compiler: compiler}
+	set := &policySet{digest: digest, revision: revision}
 	if err := set.index(l.modules); err != nil {
 		return nil, err
 	}
