@@ -79,11 +79,13 @@ func (e *Engine) Evaluate(ctx context.Context, req Request, opts ...EvalOption) 
 	if len(queries) == 0 {
 		queries = []string{"none"}
 	}
+	subject := req.Subject
+	subject.Digest = maps.Clone(subject.Digest)
 	d := &Decision{
 		Time:           now,
 		Stage:          req.Stage,
 		Environment:    req.Environment,
-		Subject:        req.Subject,
+		Subject:        subject,
 		PolicyDigest:   set.digest,
 		PolicyRevision: set.revision,
 		InputDigest:    inputDigest,
@@ -255,7 +257,8 @@ func (ev *evaluation) finish(d *Decision, now time.Time) {
 	}
 	if d.Outcome == Blocked && ev.req.Bypass != nil {
 		d.Outcome = Bypassed
-		d.Bypass = ev.req.Bypass
+		bypass := *ev.req.Bypass
+		d.Bypass = &bypass
 	}
 }
 

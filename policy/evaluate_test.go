@@ -289,3 +289,13 @@ func TestStaleEvidenceIsError(t *testing.T) {
 		MaxAge: map[string]time.Duration{attest.PredicateVulns: 0}}))
 	require.ErrorIs(t, err, policy.ErrInvalidOption)
 }
+
+func TestNilPredicateIsAnError(t *testing.T) {
+	e := newEngine(t)
+	req := releaseRequest(1, 7)
+	req.Evidence = append(req.Evidence, policy.Evidence{Predicate: (*policy.SBOM)(nil), Digest: digest("nil")})
+	_, err := e.Evaluate(context.Background(), req)
+	var re *policy.RequestError
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, "evidence[7].predicate", re.Field)
+}

@@ -3,6 +3,7 @@ package policy
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"time"
 
@@ -173,7 +174,7 @@ func (r *Request) validate() error {
 	}
 	for i, ev := range r.Evidence {
 		f := fmt.Sprintf("evidence[%d]", i)
-		if ev.Predicate == nil {
+		if v := reflect.ValueOf(ev.Predicate); ev.Predicate == nil || (v.Kind() == reflect.Pointer && v.IsNil()) {
 			add(f+".predicate", errors.New("required"))
 			continue
 		}
