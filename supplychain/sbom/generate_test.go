@@ -256,3 +256,27 @@ func TestGenerateModuleWithoutDependencies(t *testing.T) {
 	require.NoError(t, err)
 	assert.NoError(t, v.Validate(buf.Bytes()))
 }
+
+// A module the build needs through a dependency, and a test needs
+// directly, is a build module: go mod why shows the build's chain.
+func TestGenerateModuleKeepsBuildModulesTestsAlsoUse(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"go.mod":         "module example.com/shop\n\ngo 1.26.0\n\nrequire (\n\texample.com/vulnlib v1.0.0\n\tgo.yaml.in/yaml/v3 v3.0.6\n)\n\nreplace example.com/vulnlib => ./vulnlib\n",
+		"main.go":        "package main\n\nimport \"example.com/vulnlib\"\n\nfunc main() { println(vulnlib.Hello()) }\n",
+		"main_test.go":   "package main\n\nimport (\n\t\"testing\"\n\n\t\"go.yaml.in/yaml/v3\"\n)\n\nfunc TestYAML(t *testing.T) { _, _ = yaml.Marshal(1) }\n",
+		"vulnlib/go.mod": "module example.com/vulnlib\n\ngo 1.26.0\n\nrequire go.yaml.in/yaml/v3 v3.0.6\n",
+		"vulnlib/lib.go": "package vulnlib\n\nimport \"go.yaml.in/yaml/v3\"\n\nfunc Hello() string { b, _ := yaml.Marshal(\"hello\"); return string(b) }\n",
+	}
+	sum, err := os.ReadFile(filepath.Join(shopDir, "go.sum"))
+	require.NoError(t, err)
+	files["go.sum"] = string(sum)
+	for name, content := range files {
+		require.NoError(t, os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644))
+	}
+	bom, err := sbom.GenerateModule(context.Background(), dir)
+	require.NoError(t, err)
+	assert.Equal(t, neededByGoList(t, dir, false), componentNames(bom))
+	assert.Equal(t, []string{"example.com/vulnlib", "go.yaml.in/yaml/v3"}, componentNames(bom))
+}
