@@ -105,6 +105,32 @@ func (x *execution) request(ctx context.Context, stage Stage, subj supplychain.S
 		}
 		recs = append(recs, r)
 	}
+	// Approvals of the run's change are about the change, not the
+	// artifact: find them by the change's ID.
+	if change := x.change(); change != nil {
+		q := evidence.Query{PredicateType: attest.PredicateApproval, WithEnvelopes: true, Limit: evidence.MaxQueryLimit}
+		for {
+			n := 0
+			for r, err := range x.runner.store.Query(ctx, q) {
+				if err != nil {
+					return req, err
+				}
+				n++
+				q.After = r.Cursor()
+				if seen[r.ID] || r.Envelope == nil {
+					continue
+				}
+				p, err := decodeRecord(r)
+				if a, ok := p.(attest.Approval); err == nil && ok && a.ChangeID == change.ID {
+					seen[r.ID] = true
+					recs = append(recs, r)
+				}
+			}
+			if n < q.Limit {
+				break
+			}
+		}
+	}
 	for _, r := range recs {
 		if r.Envelope == nil {
 			continue // pruned

@@ -138,7 +138,15 @@ type execution struct {
 	mu       sync.Mutex
 	run      *Run
 	subj     *supplychain.Subject
+	chg      *attest.Change // the change this run recorded, if any
 	produced []evidence.Record // everything this run recorded, for the gates
+}
+
+// change returns the change record a step of this run produced, if any.
+func (x *execution) change() *attest.Change {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.chg
 }
 
 func (x *execution) subject() (supplychain.Subject, bool) {
@@ -317,14 +325,17 @@ func (x *execution) step(ctx context.Context, stage Stage, sp StepSpec) error {
 	sr := StepRun{Stage: stage, Name: name, Failed: res.Failed, Message: res.Message, ExitCode: res.ExitCode,
 		StartedAt: started, FinishedAt: finished, Manual: res.Manual, ManualTime: res.ManualTime}
 
-	if len(res.Products) > 0 {
-		x.mu.Lock()
-		if x.subj == nil || x.subj.Digest["gitCommit"] != "" && x.rc.subject == nil {
-			p := res.Products[0]
-			x.subj = &p
-		}
-		x.mu.Unlock()
+	x.mu.Lock()
+	switch {
+	case x.rc.subject != nil:
+	case len(res.Products) > 0 && (x.subj == nil || x.subj.Digest["gitCommit"] != ""):
+		p := res.Products[0]
+		x.subj = &p
+	case res.Subject != nil && x.subj == nil:
+		s := *res.Subject
+		x.subj = &s
 	}
+	x.mu.Unlock()
 	// Record the step even when it failed: the failure is evidence too.
 	// The context of the run, not of the step, so that a timed-out step
 	// is still recorded.
@@ -411,6 +422,11 @@ func (x *execution) append(ctx context.Context, stage Stage, labels map[string]s
 func (x *execution) recordEvidence(ctx context.Context, stage Stage, step string, ev Evidence) (evidence.Record, error) {
 	if ev.Predicate == nil {
 		return evidence.Record{}, errors.New("no predicate")
+	}
+	if c, ok := ev.Predicate.(attest.Change); ok {
+		x.mu.Lock()
+		x.chg = &c
+		x.mu.Unlock()
 	}
 	return x.append(ctx, stage, map[string]string{"paved.step": step}, ev.Predicate, ev.Subjects)
 }

@@ -119,6 +119,10 @@ type Result struct {
 	// Products are the artifacts the step made, by digest; the first
 	// product of a run becomes its subject unless the run was given one.
 	Products []supplychain.Subject
+	// Subject, when set, names what the run is about until a product
+	// exists, if the run was given no subject: the commit a plan step
+	// read, say.
+	Subject *supplychain.Subject
 	// Evidence are further statements to sign and store, such as an SBOM
 	// or a test result.
 	Evidence []Evidence

@@ -5,8 +5,11 @@
 //     score with its reasons).
 //   - Build: Command, SBOM, SecretScan, VulnScan, Provenance, SARIF.
 //   - Test: GoTest, JUnit.
-//   - Release: Sign, Approval, ReleaseNotes, Release.
+//   - Release: Sign, Verify (a VSA from an offline re-check of the
+//     evidence), Approval, ReleaseNotes, Release.
 //   - Operate: Deploy, Incident, VerifyDeployed.
+//   - Infrastructure: ProvisionPlan and ProvisionApply, in two stages so
+//     that the policy gate between them decides on the plan.
 //
 // Each step is a struct whose exported fields configure it; its Run
 // records what it used and made through the pipeline.Runner. [Kinds]

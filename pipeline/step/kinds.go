@@ -28,7 +28,7 @@ type Env struct {
 // with env. Add your own kinds to the map before loading a template.
 func Kinds(env Env) pipeline.Kinds {
 	k := pipeline.Kinds{}
-	for _, add := range []func(Env, pipeline.Kinds){planKinds, buildKinds, testKinds, verifyKinds} {
+	for _, add := range []func(Env, pipeline.Kinds){planKinds, buildKinds, testKinds, verifyKinds, releaseKinds, operateKinds} {
 		add(env, k)
 	}
 	return k

@@ -238,6 +238,7 @@ func (s ChangeRecord) Run(ctx context.Context, sc *pipeline.StepContext) (*pipel
 	return &pipeline.Result{
 		Command:   []string{"git", "log", rng},
 		Materials: []supplychain.Subject{subject},
+		Subject:   &subject,
 		Evidence:  []pipeline.Evidence{{Predicate: change, Subjects: []supplychain.Subject{subject}}},
 		Message:   fmt.Sprintf("%s risk (%d): %s", change.Risk, score, strings.Join(reasons, "; ")),
 	}, nil
