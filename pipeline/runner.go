@@ -138,7 +138,7 @@ type execution struct {
 	mu       sync.Mutex
 	run      *Run
 	subj     *supplychain.Subject
-	chg      *attest.Change // the change this run recorded, if any
+	chg      *attest.Change    // the change this run recorded, if any
 	produced []evidence.Record // everything this run recorded, for the gates
 }
 

@@ -149,6 +149,9 @@ func (s SBOM) Name() string { return cmp.Or(s.StepName, "sbom") }
 // Run generates and records the SBOM.
 func (s SBOM) Run(ctx context.Context, sc *pipeline.StepContext) (*pipeline.Result, error) {
 	opts := []sbom.Option{sbom.WithClock(sc.Now)}
+	if s.Binary != "" && (s.FullGraph || s.AllowDownloads) {
+		return nil, errors.New("a binary's SBOM is what the binary records: FullGraph and AllowDownloads apply to a module only")
+	}
 	if s.FullGraph {
 		opts = append(opts, sbom.WithFullGraph())
 	}
