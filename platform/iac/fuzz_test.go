@@ -13,8 +13,8 @@ import (
 
 // FuzzParsePlan feeds arbitrary bytes to Parse. It must never panic; a
 // rejected plan yields a *PlanError wrapping one of the sentinels, located
-// inside the input; an accepted one gives a predicate that validates and
-// encodes.
+// inside the input; an accepted one has values that are valid JSON and a
+// predicate that validates and encodes.
 func FuzzParsePlan(f *testing.F) {
 	files, err := filepath.Glob("testdata/*.json")
 	if err != nil {
@@ -58,6 +58,13 @@ func FuzzParsePlan(f *testing.F) {
 				t.Fatalf("offset %d outside the %d-byte input: %v", pe.Offset, len(data), err)
 			}
 			return
+		}
+		for _, c := range append(p.Changes, p.Drifted...) {
+			for _, v := range []json.RawMessage{c.Before, c.After} {
+				if v != nil && !json.Valid(v) {
+					t.Fatalf("%s: rewritten value is not JSON: %s", c.Address, v)
+				}
+			}
 		}
 		pred := p.Predicate()
 		if err := pred.Validate(); err != nil {
