@@ -129,15 +129,16 @@ func (j *joinCarrier) carried(gi int, _ *prepared, i int) ([]carry, bool) {
 
 // joiner is the partitioned hash join of one computation.
 type joiner struct {
-	idx    *changeIndex
-	seed   maphash.Seed
-	hashes []uint64 // of each change's ID
-	shift  uint     // partition of a hash: h >> shift
-	parts  int
-	// order lists the valid changes' indices partition by partition, and
-	// ids their IDs in the same order, so that a partition's are together.
+	idx   *changeIndex
+	seed  maphash.Seed
+	shift uint // partition of a hash: h >> shift
+	parts int
+	// order lists the valid changes' indices partition by partition; ids,
+	// hashes and starts their IDs, the IDs' hashes and their clock starts
+	// in the same order, so that a partition's are together.
 	order  []int32
 	ids    []string
+	hashes []uint64
 	starts []int64
 	// table[tOff[p]:tOff[p+1]] is partition p's open-addressing table.
 	table []slot
@@ -160,7 +161,8 @@ func tag(h uint64) uint32 { return uint32(h >> 16) }
 // them into partition tables and marks each change's state.
 func newJoiner(changes []Change, start func(*Change) int64, excl *[]Exclusion) *joiner {
 	idx := &changeIndex{changes: changes, state: make([]uint8, len(changes))}
-	j := &joiner{idx: idx, seed: maphash.MakeSeed(), hashes: make([]uint64, len(changes))}
+	j := &joiner{idx: idx, seed: maphash.MakeSeed()}
+	hashes := make([]uint64, len(changes))
 	// About 2048 changes a partition: a table of at most 48 KiB.
 	pbits := max(0, bits.Len(uint(len(changes)>>11)))
 	j.parts = 1 << pbits
@@ -174,7 +176,7 @@ func newJoiner(changes []Change, start func(*Change) int64, excl *[]Exclusion) *
 			continue
 		}
 		h := maphash.String(j.seed, ch.ID)
-		j.hashes[i] = h
+		hashes[i] = h
 		count[j.part(h)+1]++
 		valid++
 		idx.state[i] = statePrimary // for now: valid
@@ -186,15 +188,15 @@ func newJoiner(changes []Change, start func(*Change) int64, excl *[]Exclusion) *
 	}
 	j.order = make([]int32, valid)
 	j.ids = make([]string, valid)
+	j.hashes = make([]uint64, valid)
 	j.starts = make([]int64, valid)
 	next := append([]int(nil), first[:j.parts]...)
 	for i, s := range idx.state {
 		if s == statePrimary {
-			p := j.part(j.hashes[i])
-			j.order[next[p]] = int32(i)
-			j.ids[next[p]] = changes[i].ID
-			j.starts[next[p]] = start(&changes[i])
-			next[p]++
+			h := hashes[i]
+			n := next[j.part(h)]
+			j.order[n], j.ids[n], j.hashes[n], j.starts[n] = int32(i), changes[i].ID, h, start(&changes[i])
+			next[j.part(h)]++
 		}
 	}
 	// Build each partition's table; a repeated ID is a repeat or a conflict.
@@ -207,8 +209,7 @@ func newJoiner(changes []Change, start func(*Change) int64, excl *[]Exclusion) *
 		table := j.table[j.tOff[p]:j.tOff[p+1]]
 		mask := uint64(len(table) - 1)
 		for pos := first[p]; pos < first[p+1]; pos++ {
-			ci := j.order[pos]
-			h := j.hashes[ci]
+			h := j.hashes[pos]
 			t := tag(h)
 			for k := h & mask; ; k = (k + 1) & mask {
 				sl := &table[k]
@@ -219,7 +220,7 @@ func newJoiner(changes []Change, start func(*Change) int64, excl *[]Exclusion) *
 				if sl.tag != t || j.ids[sl.pos-1] != j.ids[pos] {
 					continue
 				}
-				cj := j.order[sl.pos-1]
+				ci, cj := j.order[pos], j.order[sl.pos-1]
 				idx.state[ci] = stateNone
 				if idx.state[cj] == statePrimary && !sameChange(changes[cj], changes[ci]) {
 					idx.state[cj] = stateConflict
@@ -279,7 +280,7 @@ func (j *joiner) carrier(groups []*prepared) *joinCarrier {
 			}
 			ok := carriedBy(p, i, j.idx, func(id string, ci int32) {
 				refs = append(refs, carry{id: id, ci: ci})
-				refH = append(refH, j.hashes[ci])
+				refH = append(refH, maphash.String(j.seed, id))
 				refG = append(refG, g)
 			})
 			if !ok {
@@ -297,28 +298,34 @@ func (j *joiner) carrier(groups []*prepared) *joinCarrier {
 	for p := range j.parts {
 		start[p+1] += start[p]
 	}
-	order := make([]int32, len(refs))
+	// pref is a reference in partition order: its hash, ID, index, group
+	// and the change index it names, if known.
+	type pref struct {
+		h        uint64
+		id       string
+		k, g, ci int32
+	}
+	order := make([]pref, len(refs))
 	next := append([]int(nil), start[:j.parts]...)
 	for k, h := range refH {
 		p := j.part(h)
-		order[next[p]] = int32(k)
+		order[next[p]] = pref{h, refs[k].id, int32(k), refG[k], refs[k].ci}
 		next[p]++
 	}
 	for p := range j.parts {
 		table := j.table[j.tOff[p]:j.tOff[p+1]]
 		mask := uint64(len(table) - 1)
-		for _, k := range order[start[p]:start[p+1]] {
-			r := &refs[k]
+		for _, pr := range order[start[p]:start[p+1]] {
+			r := &refs[pr.k]
 			if len(table) == 0 {
 				r.ci = unknownChange
 				continue
 			}
-			h := refH[k]
-			t := tag(h)
+			t := tag(pr.h)
 			var found *slot
-			for s := h & mask; table[s].pos != 0; s = (s + 1) & mask {
+			for s := pr.h & mask; table[s].pos != 0; s = (s + 1) & mask {
 				sl := &table[s]
-				if sl.tag == t && (r.ci == j.order[sl.pos-1] || r.ci == lookup && j.ids[sl.pos-1] == r.id) {
+				if sl.tag == t && (pr.ci == j.order[sl.pos-1] || pr.ci == lookup && j.ids[sl.pos-1] == pr.id) {
 					found = sl
 					break
 				}
@@ -326,10 +333,10 @@ func (j *joiner) carrier(groups []*prepared) *joinCarrier {
 			switch {
 			case found == nil || found.last == conflicted:
 				r.ci = unknownChange
-			case found.last == refG[k]:
+			case found.last == pr.g:
 				r.ci = counted
 			default:
-				found.last = refG[k]
+				found.last = pr.g
 				r.ci, r.start = j.order[found.pos-1], j.starts[found.pos-1]
 			}
 		}
