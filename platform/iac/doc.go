@@ -29,6 +29,12 @@
 // IaC changes (public storage, administrative ports open to the internet,
 // encryption at rest, approval to delete protected resources, allowed and
 // pinned modules) and deployments (promotion order, identity boundary).
+// Load them with policy.FS(iac.Policies()), or beside the built-in library
+// with policy.Merge; their settings are data.guardrails.iac
+// (module_sources, admin_ports, protected_label) and
+// data.guardrails.environments, which capability's Map.GuardrailData
+// gives. The deployment rules read the identity deploying from
+// input.deployer.
 //
 // Bad input gives a [*PlanError] with the JSON path, byte offset, line and
 // column, wrapping a sentinel such as [ErrSyntax] or [ErrFormatVersion];

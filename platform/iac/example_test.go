@@ -1,11 +1,13 @@
 package iac_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strings"
 
 	"github.com/paved-dev/paved/platform/iac"
+	"github.com/paved-dev/paved/policy"
 	"github.com/paved-dev/paved/supplychain/attest"
 )
 
@@ -68,4 +70,46 @@ func ExamplePlan_Drift() {
 	// drifted: update aws_security_group.web
 	// drifted: delete aws_sqs_queue.jobs
 	// drift
+}
+
+// Gate a plan with the guardrails in paved's policy engine: the change set
+// is the evidence, settings come from data.guardrails.
+func ExamplePolicies() {
+	ctx := context.Background()
+	engine, err := policy.New(ctx, policy.FS(iac.Policies()), policy.WithData(map[string]any{
+		"guardrails": map[string]any{"iac": map[string]any{"module_sources": []any{"terraform-aws-modules/"}}},
+	}))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	f, err := os.Open("testdata/admin-ingress.json")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer f.Close()
+	plan, err := iac.Parse(f)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	d, err := engine.Evaluate(ctx, policy.Request{
+		Stage:    policy.StagePlan,
+		Subject:  plan.Subject("tfplan.json"),
+		Evidence: []policy.Evidence{{Predicate: plan.Predicate(), Digest: "sha256:" + plan.Digest}},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(d.Outcome)
+	for _, c := range d.Controls {
+		for _, v := range c.Violations {
+			fmt.Println(c.Control, v.Msg)
+		}
+	}
+	// Output:
+	// blocked
+	// DSO-FND-07 aws_security_group.bastion opens administrative ports [22] to 0.0.0.0/0
 }
