@@ -48,6 +48,7 @@ func Rules() []Rule {
 		{Package: "evidence", Imports: []string{"supplychain", "supplychain/attest", "supplychain/sign"}, Modules: []string{"github.com/transparency-dev/merkle", "golang.org/x/mod"}},
 		{Package: "evidence/report", Imports: []string{"capability", "evidence", "supplychain", "supplychain/attest", "supplychain/sign"}, Modules: []string{"github.com/in-toto/attestation", "google.golang.org/protobuf"}},
 		{Package: "evidence/report/oscal", Imports: []string{"capability", "evidence/report", "supplychain"}},
+		{Package: "evidence/trace", Imports: []string{"evidence", "supplychain", "supplychain/attest", "supplychain/ledger", "supplychain/sign"}},
 		{Package: "evidence/sqlite", Imports: []string{"evidence", "supplychain", "supplychain/sign"}, Modules: []string{"modernc.org/sqlite"}},
 		{Package: "evidence/postgres", Imports: []string{"evidence", "supplychain", "supplychain/sign"}, Modules: []string{"github.com/jackc/pgx/v5"}},
 		{Package: "evidence/evidencetest", Imports: []string{"evidence", "supplychain", "supplychain/attest", "supplychain/sign"}, Modules: []string{"golang.org/x/mod"}},
