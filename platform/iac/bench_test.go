@@ -14,7 +14,8 @@ import (
 // AWS estate's: security groups with nested rules, databases with a
 // sensitive password, buckets, resources in modules, a mix of creates,
 // updates, replaces and deletes, values known after apply and a
-// configuration section with the module calls.
+// configuration section with the module calls, and the planned values
+// section that real plans carry beside the changes.
 func syntheticPlan(n int) []byte {
 	var b bytes.Buffer
 	b.WriteString(`{"format_version":"1.2","terraform_version":"1.9.8","variables":{"db_password":{"value":"bench-secret"}},"resource_changes":[`)
@@ -52,7 +53,17 @@ func syntheticPlan(n int) []byte {
 				addr, i, mod, i, i)
 		}
 	}
-	b.WriteString(`],"configuration":{"root_module":{"module_calls":{"svc":{"source":"terraform-aws-modules/service/aws","version_constraint":"3.1.0","module":{}}}}},"applyable":true,"complete":true,"errored":false}`)
+	// planned_values repeats every resource's planned values, as real
+	// plans do; Parse skips the section.
+	b.WriteString(`],"planned_values":{"root_module":{"resources":[`)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"address":"aws_s3_bucket.b_%d","mode":"managed","type":"aws_s3_bucket","name":"b_%d","provider_name":"registry.terraform.io/hashicorp/aws","schema_version":0,`+
+			`"values":{"bucket":"acme-%d","force_destroy":false,"tags":{"team":"data"},"versioning":[{"enabled":true,"mfa_delete":false}]},"sensitive_values":{"tags":{},"versioning":[{}]}}`, i, i, i)
+	}
+	b.WriteString(`]}},"configuration":{"root_module":{"module_calls":{"svc":{"source":"terraform-aws-modules/service/aws","version_constraint":"3.1.0","module":{}}}}},"applyable":true,"complete":true,"errored":false}`)
 	return b.Bytes()
 }
 
