@@ -138,10 +138,14 @@ type Step struct {
 // Events is what the metrics are computed from. The slices may be in any
 // order.
 type Events struct {
-	Changes     []Change
+	// Changes are the changes deployments carry, for lead time.
+	Changes []Change
+	// Deployments are the deployments, for every DORA metric.
 	Deployments []Deployment
-	Incidents   []Incident
-	Runs        []Run
+	// Incidents mark deployments failed and time their recovery.
+	Incidents []Incident
+	// Runs are pipeline runs, for Toil.
+	Runs []Run
 }
 
 // sameChange reports whether two changes with one ID say the same thing.

@@ -8,6 +8,7 @@ import (
 
 // Window is the half-open period [Start, End) a result covers.
 type Window struct {
+	// Start is the first instant in the window; End the first after it.
 	Start time.Time `json:"start"`
 	End   time.Time `json:"end"`
 }
@@ -30,6 +31,7 @@ type Result struct {
 
 // Group is the metrics of one service in one environment.
 type Group struct {
+	// Service and Environment name the group.
 	Service     string `json:"service"`
 	Environment string `json:"environment"`
 	// Metrics cover the result's window.
@@ -42,9 +44,11 @@ type Group struct {
 // Point is one bucket of a series. With rolling windows, Start is earlier
 // than the bucket's own start.
 type Point struct {
-	Start   time.Time `json:"start"`
-	End     time.Time `json:"end"`
-	Metrics Metrics   `json:"metrics"`
+	// Start and End bound the period the point covers.
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+	// Metrics are the period's metrics.
+	Metrics Metrics `json:"metrics"`
 }
 
 // Metrics are DORA's five metrics and Toil over one period. Deployments,
@@ -201,8 +205,10 @@ const (
 
 // Exclusion is one record left out of a metric, and why.
 type Exclusion struct {
+	// Record and ID name the record left out.
 	Record Record `json:"record"`
 	ID     string `json:"id"`
+	// Reason says why.
 	Reason Reason `json:"reason"`
 	// Detail adds the field or the related record.
 	Detail string `json:"detail,omitempty"`

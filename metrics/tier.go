@@ -28,7 +28,9 @@ type Tier struct {
 // as 2024's are not in tier order (high 20%, medium 10%) its tiers are
 // listed by value: elite, medium, high, low.
 type TierTable struct {
-	Year                int    `json:"year"`
+	// Year is the report's year.
+	Year int `json:"year"`
+	// The tiers of each metric, best first.
 	DeploymentFrequency []Tier `json:"deploymentFrequency"`
 	LeadTime            []Tier `json:"leadTime"`
 	ChangeFailRate      []Tier `json:"changeFailRate"`
