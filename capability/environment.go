@@ -114,7 +114,7 @@ type Boundary struct {
 	Controls []string `json:"controls"`
 	// PromoteFrom names the previous environment in the promotion order;
 	// empty when there is none.
-	PromoteFrom string `json:"promoteFrom,omitempty"`
+	PromoteFrom string `json:"promoteFrom"`
 	// SoakSeconds is how long, in seconds, a digest must have stayed
 	// healthy in PromoteFrom.
 	SoakSeconds int64 `json:"soakSeconds"`
@@ -139,14 +139,28 @@ func (m *Map) Boundary(name string) (Boundary, bool) {
 
 // GuardrailData returns the map's environments in the form the built-in
 // environment policies read under data.guardrails: {"environments":
-// {name: Boundary}}. Pass it to the policy engine's WithData.
+// {name: boundary}}, each boundary with the fields and JSON names of
+// Boundary, as plain JSON values (maps, slices, strings, numbers). Pass it
+// to the policy engine's WithData.
 func (m *Map) GuardrailData() map[string]any {
 	envs := make(map[string]any, len(m.Environments))
 	for _, e := range m.Environments {
 		b, _ := m.Boundary(e.Name)
-		envs[e.Name] = b
+		envs[e.Name] = map[string]any{
+			"name": b.Name, "tier": string(b.Tier), "owner": b.Owner,
+			"deployers": anys(b.Deployers), "approvers": anys(b.Approvers), "controls": anys(b.Controls),
+			"promoteFrom": b.PromoteFrom, "soakSeconds": b.SoakSeconds,
+		}
 	}
 	return map[string]any{"environments": envs}
+}
+
+func anys(s []string) []any {
+	out := make([]any, len(s))
+	for i, v := range s {
+		out[i] = v
+	}
+	return out
 }
 
 func nonNil(s []string) []string {

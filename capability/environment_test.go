@@ -52,6 +52,18 @@ func TestGuardrailDataIsPolicyJSON(t *testing.T) {
 	}
 	require.NoError(t, json.Unmarshal(b, &got))
 	assert.Len(t, got.Environments, 3)
+
+	// Each entry is the environment's Boundary, field for field.
+	m := capability.Default()
+	for name, v := range m.GuardrailData()["environments"].(map[string]any) {
+		boundary, ok := m.Boundary(name)
+		require.True(t, ok)
+		want, err := json.Marshal(boundary)
+		require.NoError(t, err)
+		have, err := json.Marshal(v)
+		require.NoError(t, err)
+		assert.JSONEq(t, string(want), string(have), name)
+	}
 	assert.Equal(t, "dev", got.Environments["staging"].PromoteFrom)
 	assert.Equal(t, int64(86400), got.Environments["prod"].SoakSeconds)
 }
