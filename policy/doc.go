@@ -70,6 +70,8 @@
 // has them; policytest runs them):
 //
 //   - DSO-PLN-01 (plan): the change has an owner, a scope and a risk rating
+//   - DSO-PLN-02 (plan): a high-risk change is reviewed by someone other
+//     than its author before Build
 //   - DSO-BLD-01: provenance from a trusted builder, signed by it
 //   - DSO-BLD-02: the secret scan found nothing
 //   - DSO-BLD-04: an SBOM per artifact, with components

@@ -26,6 +26,7 @@ func TestEvaluateReleasePasses(t *testing.T) {
 		"DSO-BLD-05": policy.StatusPass,
 		"DSO-GOV-04": policy.StatusPass,
 		"DSO-PLN-01": policy.StatusNotApplicable,
+		"DSO-PLN-02": policy.StatusNotApplicable,
 		"DSO-REL-01": policy.StatusPass,
 		"DSO-REL-02": policy.StatusPass,
 		"DSO-SUP-01": policy.StatusPass,
@@ -119,7 +120,7 @@ func TestStageSkipsControls(t *testing.T) {
 	assert.Equal(t, policy.StatusNotApplicable, st["DSO-REL-01"])
 	assert.Equal(t, policy.StatusPass, st["DSO-GOV-04"], "exceptions are checked at every stage")
 	assert.Equal(t, policy.StatusPass, st["DSO-PLN-01"])
-	assert.Equal(t, "deny := data.paved.governance.deny; deny := data.paved.plan.deny", d.Query, "packages with nothing applicable are not evaluated")
+	assert.Equal(t, "deny := data.paved.governance.deny; deny := data.paved.plan.deny; warn := data.paved.plan.warn", d.Query, "packages with nothing applicable are not evaluated")
 }
 
 func TestBypassIsRecorded(t *testing.T) {

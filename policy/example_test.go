@@ -88,6 +88,7 @@ func ExampleEngine_Evaluate() {
 	// DSO-BLD-05 pass
 	// DSO-GOV-04 pass
 	// DSO-PLN-01 not_applicable
+	// DSO-PLN-02 not_applicable
 	// DSO-REL-01 fail
 	//    deny: high-risk change CHG-7 has 1 approvals by someone other than its author alice@example.com; 2 required
 	//    warn: alice@example.com approved their own change CHG-7; the approval does not count
@@ -113,6 +114,7 @@ func ExampleDecision_Statement() {
 		Subject: supplychain.Subject{Name: "bin/app", Digest: supplychain.DigestSet{"sha256": strings.Repeat("ab", 32)}},
 		Change: &attest.Change{ID: "CHG-8", Title: "Retry payments", Author: "alice@example.com", Owner: "payments",
 			Services: []string{"checkout"}, Risk: "medium", CreatedAt: now},
+		Approvals: []attest.Approval{{Approver: "bob@example.com", Decision: "approved", ChangeID: "CHG-8", Stage: "plan", DecidedAt: now}},
 	})
 	if err != nil {
 		fmt.Println(err)
