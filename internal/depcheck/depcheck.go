@@ -30,6 +30,8 @@ func Rules() []Rule {
 		{Package: ".", Imports: []string{"...", "!examples/..."}},
 		{Package: "capability", Imports: []string{"evidence", "policy", "supplychain", "supplychain/attest", "supplychain/sbom", "supplychain/sign", "internal/yamldoc"}, Modules: []string{"go.yaml.in/yaml/v3"}},
 		{Package: "capability/capabilitytest", Imports: []string{"capability", "evidence", "evidence/sqlite", "policy", "supplychain", "supplychain/attest", "supplychain/attest/attesttest", "supplychain/sign"}, Modules: []string{"golang.org/x/mod"}},
+		{Package: "capability/route", Imports: []string{"capability", "policy", "supplychain/attest", "supplychain/ledger"}},
+		{Package: "capability/route/webhook", Imports: []string{"capability/route"}},
 		{Package: "pipeline/...", Imports: []string{"capability", "evidence", "policy", "pipeline/...", "supplychain/...", "platform/iac", "metrics", "internal/yamldoc"}, Modules: []string{"go.yaml.in/yaml/v3", "go.opentelemetry.io/otel", "go.opentelemetry.io/otel/trace", "github.com/in-toto/attestation", "google.golang.org/protobuf", "github.com/hmarr/codeowners", "github.com/CycloneDX/cyclonedx-go"}},
 		{Package: "supplychain"},
 		{Package: "supplychain/attest", Imports: []string{"supplychain"}, Modules: []string{"github.com/in-toto/attestation", "google.golang.org/protobuf"}},
