@@ -194,3 +194,18 @@ func TestExceptionWaivesMissingEvidence(t *testing.T) {
 	c, _ = d.Control("DSO-BLD-04")
 	assert.Equal(t, policy.StatusError, c.Status, "the engine's maximum duration applies")
 }
+
+func TestExceptionWithoutScopeFailsGovernance(t *testing.T) {
+	e := newEngine(t)
+	req := releaseRequest(10, 7)
+	req.Exceptions = []policy.Exception{{ID: "EX-empty", Justification: "x", RequestedBy: "a@example.com", ApprovedBy: "b@example.com",
+		Granted: when.Add(-time.Hour), Expires: when.Add(time.Hour)}}
+	d := mustEvaluate(t, e, req)
+	gov, _ := d.Control("DSO-GOV-04")
+	assert.Equal(t, policy.StatusFail, gov.Status, "null lists in the input are findings, not evaluation errors")
+	msgs := []string{}
+	for _, v := range gov.Violations {
+		msgs = append(msgs, v.Msg)
+	}
+	assert.ElementsMatch(t, []string{"exception EX-empty: names no control", "exception EX-empty: has no subject digests or purl patterns"}, msgs)
+}

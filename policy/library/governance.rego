@@ -20,8 +20,8 @@ deny contains v if {
 
 problems(x) := {p |
 	some check in [
-		[count(object.get(x, "controls", [])) == 0, "names no control"],
-		[count(object.get(x, "digests", [])) + count(object.get(x, "purls", [])) == 0, "has no subject digests or purl patterns"],
+		[count(list(x, "controls")) == 0, "names no control"],
+		[count(list(x, "digests")) + count(list(x, "purls")) == 0, "has no subject digests or purl patterns"],
 		[trim_space(object.get(x, "justification", "")) == "", "has no justification"],
 		[object.get(x, "requestedBy", "") == "", "has no requester"],
 		[object.get(x, "approvedBy", "") == "", "has no approver"],
@@ -34,6 +34,10 @@ problems(x) := {p |
 }
 
 max_seconds := input.exceptionPolicy.maxDurationSeconds
+
+# list(x, key) is x[key] when it is an array, else empty (absent or null).
+list(x, key) := x[key] if is_array(x[key])
+else := []
 
 approved_by_requester(x) := x.approvedBy == x.requestedBy if x.approvedBy != ""
 else := false

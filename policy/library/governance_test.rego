@@ -43,3 +43,11 @@ test_dso_gov_04_fail_no_scope if {
 		"exception EX-1: has no approver",
 	}
 }
+
+test_dso_gov_04_fail_null_lists if {
+	ps := problems(object.union(fx.exception, {"controls": null, "digests": null}))
+	ps == {
+		"exception EX-1: names no control",
+		"exception EX-1: has no subject digests or purl patterns",
+	}
+}
