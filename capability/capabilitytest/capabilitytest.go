@@ -40,8 +40,8 @@ type Scenario struct {
 	// Map is capability.Default() with exception EX-VULN waiving
 	// DSO-BLD-05 for the service until ten days after Now.
 	Map *capability.Map
-	// Engine is the built-in library plus two small modules (plan and
-	// platform), bound to Map.
+	// Engine is the built-in library plus two small modules (a platform
+	// check that warns and a pinning check that errs), bound to Map.
 	Engine *policy.Engine
 	// Scope assesses the service's one artifact in prod.
 	Scope capability.AssessmentScope
@@ -50,20 +50,11 @@ type Scenario struct {
 	Records map[string]evidence.Record
 }
 
-// customPolicy adds a plan policy (the change has a rollback plan) and a
-// platform policy (the build used the paved template) to the library.
+// customPolicy adds two small packages to the library: a platform check
+// (the build used the paved template; advisory, so a warning) and a
+// pinning check whose rule conflicts, so that its control errs.
 var customPolicy = fstest.MapFS{
-	"plan.rego": {Data: []byte(`package paved.plan
-
-# METADATA
-# custom:
-#   control: DSO-PLN-01
-deny contains v if {
-	input.change.rollbackPlan == ""
-	v := {"control": "DSO-PLN-01", "msg": "the change has no rollback plan"}
-}
-`)},
-	"platform.rego": {Data: []byte(`package paved.platform
+	"scenario_platform.rego": {Data: []byte(`package paved.scenario_platform
 
 # METADATA
 # custom:
@@ -73,6 +64,19 @@ deny contains v if {
 	item.predicate.buildDefinition.buildType != "https://paved.dev/templates/go-service/v1"
 	v := {"control": "DSO-PLT-01", "msg": sprintf("built with %s, not the paved-road template", [item.predicate.buildDefinition.buildType])}
 }
+`)},
+	"scenario_pinning.rego": {Data: []byte(`package paved.scenario_pinning
+
+# METADATA
+# custom:
+#   control: DSO-BLD-03
+deny contains v if {
+	v := {"control": "DSO-BLD-03", "msg": sprintf("dependencies are not pinned in %s", [lockfile])}
+}
+
+lockfile := "go.sum"
+
+lockfile := "go.mod" if input.subject
 `)},
 }
 
@@ -85,26 +89,43 @@ func Artifact() supplychain.Subject {
 	return supplychain.Subject{Name: "bin/shop", Digest: supplychain.DigestSet{"sha256": hex.EncodeToString(sum[:])}}
 }
 
-// New builds the scenario in t.TempDir(): a change by alice approved by
-// bob, SLSA provenance from an untrusted builder, passing tests and a
-// clean secret scan, all about the artifact; no SBOM and no vulnerability
-// scan.
+// New builds the scenario in t.TempDir() (see Open); the store is
+// closed when the test ends.
 func New(t testing.TB) *Scenario {
 	t.Helper()
-	ctx := context.Background()
-	signer, err := sign.GenerateKey(sign.Ed25519)
+	s, err := Open(context.Background(), t.TempDir())
 	must(t, err)
+	t.Cleanup(func() { _ = s.Store.Close(context.Background()) })
+	return s
+}
+
+// Open builds the scenario with its SQLite store in dir: a change by
+// alice approved by bob, SLSA provenance from an untrusted builder,
+// passing tests and a clean secret scan, all about the artifact; no SBOM
+// and no vulnerability scan. The caller closes s.Store.
+func Open(ctx context.Context, dir string) (*Scenario, error) {
+	signer, err := sign.GenerateKey(sign.Ed25519)
+	if err != nil {
+		return nil, err
+	}
 	trust, err := sign.NewTrust([]sign.TrustedKey{{Name: "ci", Key: signer.Verifier}},
 		[]sign.Rule{{PredicateTypes: []string{"*"}, Signers: []string{"ci"}}})
-	must(t, err)
+	if err != nil {
+		return nil, err
+	}
 	skey, vkey, err := note.GenerateKey(nil, "paved.test/log")
-	must(t, err)
-	backend, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "evidence.db"))
-	must(t, err)
+	if err != nil {
+		return nil, err
+	}
+	backend, err := sqlite.Open(ctx, filepath.Join(dir, "evidence.db"))
+	if err != nil {
+		return nil, err
+	}
 	store, err := evidence.Open(ctx, backend, evidence.WithTrust(trust), evidence.WithCheckpointKey(skey),
 		evidence.WithClock(func() time.Time { return Now }))
-	must(t, err)
-	t.Cleanup(func() { _ = store.Close(ctx) })
+	if err != nil {
+		return nil, err
+	}
 
 	m := capability.Default()
 	m.Exceptions = append(m.Exceptions, capability.Exception{ID: "EX-VULN", Control: "DSO-BLD-05",
@@ -114,36 +135,63 @@ func New(t testing.TB) *Scenario {
 	engine, err := policy.New(ctx, policy.Merge(policy.Builtin(), policy.FS(customPolicy)),
 		policy.WithBindings(m.Bindings()...), policy.WithData(m.GuardrailData()),
 		policy.WithClock(func() time.Time { return Now }))
-	must(t, err)
+	if err != nil {
+		_ = store.Close(ctx)
+		return nil, err
+	}
 
 	art := Artifact()
-	prov := attesttest.Samples()[0]
 	s := &Scenario{Store: store, Signer: signer, Trust: trust, VerifierKey: vkey, Map: m, Engine: engine,
 		Scope:   capability.AssessmentScope{Service: Service, Release: "1.4.2", Subjects: []supplychain.Subject{art}, Environment: "prod"},
 		Records: map[string]evidence.Record{}}
-	s.Records["change"] = s.Record(t, "plan", attest.Change{ID: "PR-7", Title: "Add basket cache", Author: "alice@example.com",
-		Owner: "service-teams", Risk: "medium", Commit: "3f2a9c1", RollbackPlan: "revert PR-7", CreatedAt: Now.Add(-48 * time.Hour)}, art)
-	s.Records["approval"] = s.Record(t, "release", attest.Approval{Approver: "bob@example.com", Decision: "approved",
-		ChangeID: "PR-7", Stage: "release", DecidedAt: Now.Add(-2 * time.Hour)}, art)
-	s.Records["provenance"] = s.Record(t, "build", prov, art)
-	s.Records["test"] = s.Record(t, "test", attesttest.Samples()[1], art)
-	s.Records["secret-scan"] = s.Record(t, "build", policy.SecretScan{Scanner: "gitleaks", Findings: 0}, art)
-	return s
+	steps := []struct {
+		name, stage string
+		p           attest.Predicate
+	}{
+		{"change", "plan", attest.Change{ID: "PR-7", Title: "Add basket cache", Author: "alice@example.com",
+			Owner: "service-teams", Services: []string{Service}, Risk: "medium", Commit: "3f2a9c1", RollbackPlan: "revert PR-7", CreatedAt: Now.Add(-48 * time.Hour)}},
+		{"approval", "release", attest.Approval{Approver: "bob@example.com", Decision: "approved",
+			ChangeID: "PR-7", Stage: "release", DecidedAt: Now.Add(-2 * time.Hour)}},
+		{"provenance", "build", attesttest.Samples()[0]},
+		{"test", "test", attesttest.Samples()[1]},
+		{"secret-scan", "build", policy.SecretScan{Scanner: "gitleaks", Findings: 0}},
+	}
+	for _, st := range steps {
+		if s.Records[st.name], err = s.Append(ctx, st.stage, st.p, art); err != nil {
+			_ = store.Close(ctx)
+			return nil, err
+		}
+	}
+	return s, nil
 }
 
-// Record signs a statement of p about subjects and appends it at stage.
+// Append signs a statement of p about subjects and appends it at stage.
+func (s *Scenario) Append(ctx context.Context, stage string, p attest.Predicate, subjects ...supplychain.Subject) (evidence.Record, error) {
+	st, err := attest.Build(p, subjects...)
+	if err != nil {
+		return evidence.Record{}, err
+	}
+	env, err := sign.Sign(ctx, s.Signer, st)
+	if err != nil {
+		return evidence.Record{}, err
+	}
+	raw, err := json.Marshal(env)
+	if err != nil {
+		return evidence.Record{}, err
+	}
+	recs, err := s.Store.Append(ctx, evidence.Entry{Envelope: raw, Stage: stage})
+	if err != nil {
+		return evidence.Record{}, err
+	}
+	return recs[0], nil
+}
+
+// Record is Append for tests: it fails t on error.
 func (s *Scenario) Record(t testing.TB, stage string, p attest.Predicate, subjects ...supplychain.Subject) evidence.Record {
 	t.Helper()
-	ctx := context.Background()
-	st, err := attest.Build(p, subjects...)
+	rec, err := s.Append(context.Background(), stage, p, subjects...)
 	must(t, err)
-	env, err := sign.Sign(ctx, s.Signer, st)
-	must(t, err)
-	raw, err := json.Marshal(env)
-	must(t, err)
-	recs, err := s.Store.Append(ctx, evidence.Entry{Envelope: raw, Stage: stage})
-	must(t, err)
-	return recs[0]
+	return rec
 }
 
 // Assess assesses the scenario's scope at Now.
