@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -313,12 +314,15 @@ func (p *parser) changes(section string) ([]Change, error) {
 		return nil, at(section, p.i, ErrInvalidPlan, "%s is not an array", kind(b))
 	}
 	p.i++
-	var out []Change
+	// Changes are gathered in fixed-size chunks and copied once into a
+	// slice of the right length: growing one slice would copy it again
+	// and again (a plan may hold 100,000 changes).
+	var chunks [][]Change
 	for i := 0; ; {
 		switch b := p.peek(); b {
 		case ']':
 			p.i++
-			return out, nil
+			return slices.Concat(chunks...), nil
 		case ',':
 			p.i++
 			continue
@@ -344,7 +348,10 @@ func (p *parser) changes(section string) ([]Change, error) {
 		if c.Module != nil {
 			p.modules = append(p.modules, moduleRef{section: section, index: i, offset: int64(off)})
 		}
-		out = append(out, c)
+		if len(chunks) == 0 || len(chunks[len(chunks)-1]) == cap(chunks[len(chunks)-1]) {
+			chunks = append(chunks, make([]Change, 0, 1024))
+		}
+		chunks[len(chunks)-1] = append(chunks[len(chunks)-1], c)
 		i++
 	}
 }
