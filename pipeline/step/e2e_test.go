@@ -23,17 +23,8 @@ import (
 	"github.com/paved-dev/paved/supplychain/vuln"
 )
 
-// service writes a small Go service into a new git repository.
-func service(t *testing.T) string {
-	t.Helper()
-	if _, err := os.Stat(filepath.Join(os.Getenv("GOROOT"), "bin")); err != nil && os.Getenv("GOROOT") != "" {
-		t.Skip("no Go toolchain")
-	}
-	dir := gitRepo(t)
-	commit(t, dir, "greeter service", map[string]string{
-		"go.mod":     "module example.com/greeter\n\ngo 1.26\n",
-		"CODEOWNERS": "* @acme/greeters\n",
-		"main.go": `package main
+// mainGo is the greeter's main package.
+const mainGo = `package main
 
 import (
 	"fmt"
@@ -44,7 +35,19 @@ func main() {
 	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, Greet(r.URL.Query().Get("name"))) })
 	_ = http.ListenAndServe("127.0.0.1:8080", nil)
 }
-`,
+`
+
+// service writes a small Go service into a new git repository.
+func service(t *testing.T) string {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(os.Getenv("GOROOT"), "bin")); err != nil && os.Getenv("GOROOT") != "" {
+		t.Skip("no Go toolchain")
+	}
+	dir := gitRepo(t)
+	commit(t, dir, "greeter service", map[string]string{
+		"go.mod":        "module example.com/greeter\n\ngo 1.26\n",
+		"CODEOWNERS":    "* @acme/greeters\n",
+		"main.go":       mainGo,
 		"greet.go":      "package main\n\n// Greet says hello.\nfunc Greet(name string) string {\n\tif name == \"\" {\n\t\tname = \"world\"\n\t}\n\treturn \"hello, \" + name\n}\n",
 		"greet_test.go": "package main\n\nimport \"testing\"\n\nfunc TestGreet(t *testing.T) {\n\tif Greet(\"\") != \"hello, world\" {\n\t\tt.Fatal(Greet(\"\"))\n\t}\n}\n",
 		".gitignore":    "bin/\n",
@@ -77,11 +80,11 @@ func newE2E(t *testing.T) *e2e {
 	return &e2e{stepEnv: e, ledger: l, runner: r, env: step.Env{Ledger: l, Signer: e.signer, Vulns: vuln.NewDB(nil), Trust: e.trust}}
 }
 
-// approve records the team lead's approval of a change for release, as
+// approve records a team member's approval of a change for release, as
 // an approval tool would before the pipeline reaches its Release stage.
-func (e *e2e) approve(t *testing.T, change string) {
+func (e *e2e) approve(t *testing.T, change, approver string) {
 	t.Helper()
-	st, err := attest.Build(attest.Approval{Approver: "lead@example.com", Decision: "approved", ChangeID: change, Stage: "release",
+	st, err := attest.Build(attest.Approval{Approver: approver, Decision: "approved", ChangeID: change, Stage: "release",
 		Comment: "ship it", DecidedAt: time.Now().UTC()}, supplychain.Subject{Name: "change", Digest: supplychain.DigestSet{"gitCommit": change}})
 	require.NoError(t, err)
 	env, err := sign.Sign(context.Background(), e.signer, st)
@@ -96,7 +99,7 @@ func (e *e2e) approve(t *testing.T, change string) {
 func (e *e2e) goService(t *testing.T, version string) *pipeline.Pipeline {
 	t.Helper()
 	p, err := step.GoService(e.env, map[string]string{"service": "greeter", "version": version, "environment": "staging",
-		"approvers": "lead@example.com, dev@example.com", "base": ""})
+		"approvers": "lead@example.com, sec@example.com, dev@example.com", "base": ""})
 	require.NoError(t, err)
 	return p
 }
@@ -108,7 +111,7 @@ func TestEndToEndThroughAllFiveStages(t *testing.T) {
 	ctx := context.Background()
 	e := newE2E(t)
 	dir := service(t)
-	e.approve(t, git(t, dir, "rev-parse", "HEAD"))
+	e.approve(t, git(t, dir, "rev-parse", "HEAD"), "lead@example.com")
 	run, err := e.runner.Run(ctx, e.goService(t, "v1.0.0"), pipeline.InDir(dir))
 	for _, s := range run.Steps {
 		t.Logf("%s/%s: %v %s", s.Stage, s.Name, s.FinishedAt.Sub(s.StartedAt), s.Message)
@@ -158,4 +161,26 @@ func TestEndToEndThroughAllFiveStages(t *testing.T) {
 		everything.Write(r.Envelope)
 	}
 	assert.NotContains(t, everything.String(), awsKey())
+
+	// A high-risk change (authentication code, no test) stops at the Plan
+	// gate until someone other than its author approves it. (It changes
+	// the binary: evidence about the earlier binary, such as the scan
+	// that found the key, stays with that artifact.)
+	head := commit(t, dir, "remove the leaked key; check sessions", map[string]string{
+		"deploy/prod.env": "AWS_REGION=eu-west-1\n",
+		"auth/session.go": "package auth\n\n// Valid checks a session.\nfunc Valid(s string) bool { return s != \"\" }\n",
+		"main.go": strings.NewReplacer("\"net/http\"\n", "\"net/http\"\n\n\t\"example.com/greeter/auth\"\n",
+			"\t_ = http.ListenAndServe", "\t_ = auth.Valid(\"boot\")\n\t_ = http.ListenAndServe").Replace(mainGo)})
+	run, err = e.runner.Run(ctx, e.goService(t, "v1.0.2"), pipeline.InDir(dir))
+	require.ErrorIs(t, err, pipeline.ErrBlocked)
+	assert.ErrorContains(t, err, "plan gate: DSO-PLN-02")
+	require.Len(t, run.Steps, 1)
+	e.approve(t, head, "lead@example.com")
+	run, err = e.runner.Run(ctx, e.goService(t, "v1.0.2"), pipeline.InDir(dir))
+	require.ErrorIs(t, err, pipeline.ErrBlocked, "past Plan, a high-risk release needs two approvers")
+	assert.ErrorContains(t, err, "release gate: DSO-REL-01")
+	e.approve(t, head, "sec@example.com")
+	run, err = e.runner.Run(ctx, e.goService(t, "v1.0.3"), pipeline.InDir(dir))
+	require.NoError(t, err, "approved by two, the change goes through")
+	assert.Equal(t, pipeline.Succeeded, run.Outcome)
 }
