@@ -13,7 +13,9 @@
 // any depth of lists and maps) are replaced by [Redacted] while parsing, so
 // no secret of the plan reaches a Change, the evidence or the policy
 // input; values known only after apply are set to [Unknown]. Both are
-// listed by path in the Change. Only the sections that the change set
+// listed by path in the Change. Credentials in a module's source (the
+// user information of an HTTP(S) URL, go-getter's sshkey) are redacted
+// too. Only the sections that the change set
 // needs are read: variables, prior state and planned values, which hold
 // secrets in clear, are skipped.
 //

@@ -225,7 +225,7 @@ func (p *parser) plan() (*Plan, error) {
 			return nil, at(fmt.Sprintf("%s[%d].module_address", ref.section, ref.index), int(ref.offset), ErrInvalidPlan,
 				"module %q is not in the plan's configuration", c.Module.Address)
 		}
-		c.Module.Source, c.Module.Version = call.Source, call.VersionConstraint
+		c.Module.Source, c.Module.Version = redactSource(call.Source), call.VersionConstraint
 	}
 	return plan, nil
 }
@@ -526,6 +526,21 @@ func (m rawModule) flatten(prefix string, out map[string]rawModuleCall) {
 		out[addr] = call
 		call.Module.flatten(addr+".", out)
 	}
+}
+
+// Credentials a module source may carry: the user information of an
+// HTTP(S) URL ("https://user:token@host/...") and go-getter's sshkey
+// parameter (a private key).
+var (
+	sourceUserinfo = regexp.MustCompile(`(https?://)[^/@?#]+@`)
+	sourceSSHKey   = regexp.MustCompile(`([?&]sshkey=)[^&#]*`)
+)
+
+// redactSource replaces the credentials in a module source with Redacted,
+// so that they never reach the change set.
+func redactSource(src string) string {
+	src = sourceUserinfo.ReplaceAllString(src, "${1}"+Redacted+"@")
+	return sourceSSHKey.ReplaceAllString(src, "${1}"+Redacted)
 }
 
 // moduleCall strips the instance keys from a module instance address:

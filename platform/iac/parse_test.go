@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -247,3 +248,24 @@ func TestPlanErrorMessage(t *testing.T) {
 var when = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 
 const hour = time.Hour
+
+// TestParseRedactsCredentialsInModuleSources: a module source's URL
+// credentials and go-getter sshkey never reach the change set.
+func TestParseRedactsCredentialsInModuleSources(t *testing.T) {
+	for _, tt := range []struct{ source, want string }{
+		{"git::https://oauth2:glpat-SOURCE-TOKEN-1@git.example.com/net.git?ref=v1.0.0", "git::https://(sensitive value)@git.example.com/net.git?ref=v1.0.0"},
+		{"https://glpat-SOURCE-TOKEN-1@example.com/m.zip", "https://(sensitive value)@example.com/m.zip"},
+		{"git::ssh://git@git.example.com/net.git?sshkey=c2VjcmV0LWtleQ&ref=v1.0.0", "git::ssh://git@git.example.com/net.git?sshkey=(sensitive value)&ref=v1.0.0"},
+		{"terraform-aws-modules/vpc/aws", "terraform-aws-modules/vpc/aws"},
+	} {
+		doc := `{"format_version":"1.2","resource_changes":[{"address":"module.m.a.b","module_address":"module.m","mode":"managed","type":"a","change":{"actions":["create"]}}],` +
+			`"configuration":{"root_module":{"module_calls":{"m":{"source":` + strconv.Quote(tt.source) + `}}}}}`
+		p, err := iac.Parse(strings.NewReader(doc))
+		require.NoError(t, err)
+		assert.Equal(t, tt.want, p.Changes[0].Module.Source)
+		b, err := json.Marshal(p.Predicate())
+		require.NoError(t, err)
+		assert.NotContains(t, string(b), "SOURCE-TOKEN")
+		assert.NotContains(t, string(b), "c2VjcmV0LWtleQ")
+	}
+}

@@ -78,7 +78,8 @@ type Module struct {
 	Address string
 	// Source is the module call's source, such as
 	// "terraform-aws-modules/vpc/aws" or
-	// "git::https://git.example.com/net.git?ref=v1.2.0".
+	// "git::https://git.example.com/net.git?ref=v1.2.0", with any
+	// credentials it carries replaced by Redacted.
 	Source string
 	// Version is the call's version constraint, such as "5.1.2" or
 	// "~> 5.0"; empty when it has none.
