@@ -46,16 +46,26 @@ func CrashTest(t *testing.T, kills int, newTarget func(t *testing.T) string, ope
 		out, err := cmd.StdoutPipe()
 		must(t, err)
 		must(t, cmd.Start())
-		ids := make(chan string, 1024)
+		ids := make(chan string, 1<<16)
+		ready := make(chan struct{})
 		go func() {
 			sc := bufio.NewScanner(out)
 			for sc.Scan() {
+				if sc.Text() == "ready" {
+					close(ready)
+				}
 				if id, ok := strings.CutPrefix(sc.Text(), "appended "); ok {
 					ids <- id
 				}
 			}
 			close(ids)
 		}()
+		// The kill lands at a random moment of the append loop, not
+		// during the child's start-up (slow on a loaded machine).
+		select {
+		case <-ready:
+		case <-time.After(2 * time.Minute):
+		}
 		time.Sleep(time.Duration(50+rand.IntN(400)) * time.Millisecond)
 		_ = cmd.Process.Signal(syscall.SIGKILL)
 		for id := range ids {
@@ -92,6 +102,7 @@ func crashChild(t *testing.T, target string, open func(t testing.TB, target stri
 	s, err := evidence.Open(ctx, open(t, target), evidence.WithTrust(f.trust))
 	must(t, err)
 	round, _ := strconv.Atoi(os.Getenv("PAVED_EVIDENCE_CRASH_ROUND"))
+	fmt.Println("ready")
 	for i := 0; ; i++ {
 		n := round*1_000_000 + i
 		batch := []evidence.Entry{f.entry(t, n*2, "build", nil), f.entry(t, n*2+1, "build", nil)}
