@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -125,20 +124,21 @@ func Compare(desired, actual []byte, redact *regexp.Regexp) ([]attest.ConfigDiff
 	if err != nil {
 		return nil, err
 	}
-	d := differ{redact: redact, out: []attest.ConfigDifference{}}
-	d.diff("$", want, got, false)
+	d := differ{redact: redact, secrets: map[string]bool{}, out: []attest.ConfigDifference{}}
+	d.diff([]string{"$"}, want, got, false)
 	slices.SortStableFunc(d.out, func(a, b attest.ConfigDifference) int { return strings.Compare(a.Path, b.Path) })
 	return d.out, nil
 }
 
 type differ struct {
-	redact *regexp.Regexp
-	out    []attest.ConfigDifference
+	redact  *regexp.Regexp
+	secrets map[string]bool // keys already matched against redact
+	out     []attest.ConfigDifference
 }
 
 const redacted = "(redacted)"
 
-func (d *differ) add(path, kind string, want, got any, hide bool) {
+func (d *differ) add(path []string, kind string, want, got any, hide bool) {
 	if hide {
 		if want != nil {
 			want = redacted
@@ -148,18 +148,32 @@ func (d *differ) add(path, kind string, want, got any, hide bool) {
 		}
 	}
 	want, got = d.scrub(want), d.scrub(got)
-	d.out = append(d.out, attest.ConfigDifference{Path: path, Kind: kind, Desired: plain(want), Actual: plain(got)})
+	d.out = append(d.out, attest.ConfigDifference{Path: strings.Join(path, ""), Kind: kind, Desired: plain(want), Actual: plain(got)})
 }
 
 // secret reports whether the value of key k in object m is a secret: the
 // key matches the redaction pattern, or it is the "value" of a
 // name-value pair whose name does (as in a container's environment).
 func (d *differ) secret(m map[string]any, k string) bool {
-	if d.redact.MatchString(k) {
+	if d.matches(k) {
 		return true
 	}
+	if k != "value" {
+		return false
+	}
 	name, ok := m["name"].(string)
-	return k == "value" && ok && d.redact.MatchString(name)
+	return ok && d.matches(name)
+}
+
+// matches reports whether redact matches s, remembering the answer:
+// documents repeat their keys.
+func (d *differ) matches(s string) bool {
+	m, ok := d.secrets[s]
+	if !ok {
+		m = d.redact.MatchString(s)
+		d.secrets[s] = m
+	}
+	return m
 }
 
 // scrub replaces the secrets inside an added or removed value.
@@ -213,7 +227,9 @@ func plain(v any) any {
 	return v
 }
 
-func (d *differ) diff(path string, want, got any, hide bool) {
+// diff compares want and got at path, a list of steps ("$", ".name",
+// "[0]") joined only when a difference is recorded.
+func (d *differ) diff(path []string, want, got any, hide bool) {
 	switch w := want.(type) {
 	case map[string]any:
 		g, ok := got.(map[string]any)
@@ -221,23 +237,18 @@ func (d *differ) diff(path string, want, got any, hide bool) {
 			d.add(path, "changed", want, got, hide)
 			return
 		}
-		keys := slices.Sorted(maps.Keys(w))
-		for k := range g {
-			if _, ok := w[k]; !ok {
-				keys = append(keys, k)
+		// In map order: Compare sorts the differences by path.
+		for k, wv := range w {
+			p, h := append(path, member(k)), hide || d.secret(w, k) || d.secret(g, k)
+			if gv, ok := g[k]; ok {
+				d.diff(p, wv, gv, h)
+			} else {
+				d.add(p, "removed", wv, nil, h)
 			}
 		}
-		for _, k := range keys {
-			p, h := path+member(k), hide || d.secret(w, k) || d.secret(g, k)
-			wv, inW := w[k]
-			gv, inG := g[k]
-			switch {
-			case !inG:
-				d.add(p, "removed", wv, nil, h)
-			case !inW:
-				d.add(p, "added", nil, gv, h)
-			default:
-				d.diff(p, wv, gv, h)
+		for k, gv := range g {
+			if _, ok := w[k]; !ok {
+				d.add(append(path, member(k)), "added", nil, gv, hide || d.secret(g, k))
 			}
 		}
 	case []any:
@@ -247,7 +258,7 @@ func (d *differ) diff(path string, want, got any, hide bool) {
 			return
 		}
 		for i := range max(len(w), len(g)) {
-			p := fmt.Sprintf("%s[%d]", path, i)
+			p := append(path, "["+strconv.Itoa(i)+"]")
 			switch {
 			case i >= len(g):
 				d.add(p, "removed", w[i], nil, hide)
@@ -281,15 +292,27 @@ func equal(a, b any) bool {
 	return a == b
 }
 
-var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
-
 // member formats a key as a path step: ".name", or "['a.b']" for keys
-// that are not identifiers.
+// that are not identifiers ([A-Za-z_][A-Za-z0-9_-]*).
 func member(k string) string {
-	if identifier.MatchString(k) {
+	if identifier(k) {
 		return "." + k
 	}
-	return "['" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(k) + "']"
+	return "['" + quoteEscaper.Replace(k) + "']"
+}
+
+var quoteEscaper = strings.NewReplacer(`\`, `\\`, `'`, `\'`)
+
+func identifier(k string) bool {
+	for i, c := range []byte(k) {
+		switch {
+		case c == '_' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z':
+		case i > 0 && (c == '-' || c >= '0' && c <= '9'):
+		default:
+			return false
+		}
+	}
+	return k != ""
 }
 
 // ConfigCheck is a recorded configuration drift check.
