@@ -36,6 +36,7 @@ func FuzzParsePlan(f *testing.F) {
 		`{"format_version":"2.0","resource_changes":"x"}`,
 		`{"format_version":"1.2","resource_changes":[1]}`,
 		`{"format_version":"1.2"}   x`,
+		`{"format_version":"1.2","resource_changes":[{"address":"module.m.a.b","module_address":"module.m","mode":"managed","type":"a","change":{"actions":["create"]}}],"resource_changes":[]}`,
 	} {
 		f.Add([]byte(s))
 	}

@@ -180,23 +180,23 @@ func (p *parser) plan() (*Plan, error) {
 	plan := &Plan{}
 	var cfg rawConfig
 	versionAt := -1
-	err := p.object("", func(key string, off int) error {
+	err := p.object("", func(key []byte, off int) error {
 		var err error
-		switch key {
+		switch string(key) {
 		case "format_version":
-			if plan.FormatVersion, err = p.string("", key); err != nil {
+			if plan.FormatVersion, err = p.string("", "format_version"); err != nil {
 				return err
 			}
 			versionAt = off
 			if !formatVersion.MatchString(plan.FormatVersion) {
-				return at(key, off, ErrFormatVersion, "%q is not 1.x", plan.FormatVersion)
+				return at("format_version", off, ErrFormatVersion, "%q is not 1.x", plan.FormatVersion)
 			}
 		case "terraform_version":
-			plan.ToolVersion, err = p.string("", key)
+			plan.ToolVersion, err = p.string("", "terraform_version")
 		case "resource_changes":
-			plan.Changes, err = p.changes(key)
+			plan.Changes, err = p.changes("resource_changes")
 		case "resource_drift":
-			plan.Drifted, err = p.changes(key)
+			plan.Drifted, err = p.changes("resource_drift")
 		case "configuration":
 			var raw []byte
 			if raw, err = p.raw(); err == nil {
@@ -231,9 +231,13 @@ func (p *parser) plan() (*Plan, error) {
 }
 
 // object walks the object at the cursor, calling member with each key and
-// the offset of its value; member must move past the value.
-func (p *parser) object(path string, member func(key string, off int) error) error {
+// the offset of its value; member must move past the value. A key given
+// twice is an error: readers that keep the first and readers that keep
+// the last would see different plans.
+func (p *parser) object(path string, member func(key []byte, off int) error) error {
 	p.i++ // {
+	var buf [16][]byte
+	seen := buf[:0]
 	for {
 		switch p.peek() {
 		case '}':
@@ -243,10 +247,17 @@ func (p *parser) object(path string, member func(key string, off int) error) err
 			p.i++
 			continue
 		}
-		key, err := p.str()
+		start := p.i
+		key, err := p.key()
 		if err != nil {
-			return at(path, p.i, ErrSyntax, "%v", err)
+			return at(path, start, ErrSyntax, "%v", err)
 		}
+		for _, k := range seen {
+			if bytes.Equal(k, key) {
+				return at(path, start, ErrInvalidPlan, "key %q given twice", key)
+			}
+		}
+		seen = append(seen, key)
 		if p.peek() != ':' {
 			return at(path, p.i, ErrSyntax, "%v", errMalformed)
 		}
@@ -359,9 +370,9 @@ func (p *parser) changes(section string) ([]Change, error) {
 // change reads one resource change object.
 func (p *parser) change(path string) (rawChange, error) {
 	var rc rawChange
-	err := p.object(path, func(key string, _ int) error {
+	err := p.object(path, func(key []byte, _ int) error {
 		var err error
-		switch key {
+		switch string(key) {
 		case "address":
 			rc.Address, err = p.string(path, ".address")
 		case "previous_address":
@@ -398,9 +409,9 @@ func (p *parser) changeBody(path string, rc *rawChange) error {
 		return at(path, p.i, ErrInvalidPlan, "%s is not an object", kind(b))
 	}
 	rc.HasChange = true
-	return p.object(path, func(key string, _ int) error {
+	return p.object(path, func(key []byte, _ int) error {
 		var err error
-		switch key {
+		switch string(key) {
 		case "actions":
 			rc.Actions, err = p.strings(path, ".actions")
 		case "before":

@@ -197,6 +197,9 @@ func TestParseErrors(t *testing.T) {
 		{"unknown action", rc(`{"address":"a.b","mode":"managed","type":"a","change":{"actions":["explode"]}}`), iac.ErrInvalidPlan, "resource_changes[0].change.actions", 1, 45},
 		{"no change", rc(`{"address":"a.b","mode":"managed","type":"a"}`), iac.ErrInvalidPlan, "resource_changes[0].change", 1, 45},
 		{"actions not strings", rc(`{"address":"a.b","mode":"managed","type":"a","change":{"actions":[1]}}`), iac.ErrInvalidPlan, "resource_changes[0].change.actions[0]", 1, 111},
+		{"duplicate top-level key", `{"format_version":"1.2","resource_changes":[{"address":"module.m.a.b","module_address":"module.m","mode":"managed","type":"a","change":{"actions":["create"]}}],"resource_changes":[]}`, iac.ErrInvalidPlan, "", 1, 161},
+		{"duplicate key in a change", rc(`{"address":"a.b","mode":"managed","type":"a","address":"c.d","change":{"actions":["create"]}}`), iac.ErrInvalidPlan, "resource_changes[0]", 1, 90},
+		{"duplicate key in a change body", rc(`{"address":"a.b","mode":"managed","type":"a","change":{"actions":["create"],"actions":["delete"]}}`), iac.ErrInvalidPlan, "resource_changes[0].change", 1, 121},
 		{"module not configured", rc(`{"address":"module.x.a.b","module_address":"module.x","mode":"managed","type":"a","change":{"actions":["create"]}}`), iac.ErrInvalidPlan, "resource_changes[0].module_address", 1, 45},
 		{"mask of strings", rc(`{"address":"a.b","mode":"managed","type":"a","change":{"actions":["create"],"after":{"k":"v"},"after_sensitive":{"k":"true"}}}`), iac.ErrInvalidPlan, "resource_changes[0].change.after", 1, 45},
 	} {

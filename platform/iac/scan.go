@@ -1,6 +1,7 @@
 package iac
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 )
@@ -145,6 +146,26 @@ func (c *cursor) str() (string, error) {
 	if plain {
 		return string(raw[1 : len(raw)-1]), nil
 	}
+	return c.decodeString(raw)
+}
+
+// key reads the object key at the cursor: its bytes in the input when it
+// has no escapes, else its decoded bytes.
+func (c *cursor) key() ([]byte, error) {
+	start := c.i
+	if err := c.skipString(); err != nil {
+		return nil, err
+	}
+	raw := c.data[start+1 : c.i-1]
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return raw, nil
+	}
+	s, err := c.decodeString(c.data[start:c.i])
+	return []byte(s), err
+}
+
+// decodeString decodes a JSON string with escapes.
+func (c *cursor) decodeString(raw []byte) (string, error) {
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil {
 		return "", errMalformed
