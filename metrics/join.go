@@ -133,27 +133,32 @@ type joiner struct {
 	seed  maphash.Seed
 	shift uint // partition of a hash: h >> shift
 	parts int
-	// order lists the valid changes' indices partition by partition; ids,
-	// hashes and starts their IDs, the IDs' hashes and their clock starts
-	// in the same order, so that a partition's are together.
-	order  []int32
-	ids    []string
-	hashes []uint64
-	starts []int64
+	// ents are the valid changes, partition by partition, so that a
+	// partition's are together.
+	ents []entry
 	// table[tOff[p]:tOff[p+1]] is partition p's open-addressing table.
 	table []slot
 	tOff  []int
 }
 
 // slot is one entry of a partition's table: a change (its position in
-// order), a tag of its ID's hash, and the group (+1) that last counted it.
+// ents), a tag of its ID's hash, and the group (+1) that last counted it.
 type slot struct {
 	tag  uint32
-	pos  int32 // position in order + 1; 0 when empty
+	pos  int32 // position in ents + 1; 0 when empty
 	last int32 // or conflicted
 }
 
 const conflicted = -1
+
+// entry is what the join keeps of a change: its ID and the ID's hash, its
+// index, and its clock start.
+type entry struct {
+	h     uint64
+	start int64
+	id    string
+	ci    int32
+}
 
 func tag(h uint64) uint32 { return uint32(h >> 16) }
 
@@ -163,8 +168,9 @@ func newJoiner(changes []Change, start func(*Change) int64, excl *[]Exclusion) *
 	idx := &changeIndex{changes: changes, state: make([]uint8, len(changes))}
 	j := &joiner{idx: idx, seed: maphash.MakeSeed()}
 	hashes := make([]uint64, len(changes))
-	// About 2048 changes a partition: a table of at most 48 KiB.
-	pbits := max(0, bits.Len(uint(len(changes)>>11)))
+	// About 16384 changes a partition: a table of at most 384 KiB, and
+	// few enough partitions that scattering into them stays in the cache.
+	pbits := max(0, bits.Len(uint(len(changes)>>14)))
 	j.parts = 1 << pbits
 	j.shift = uint(64 - pbits)
 	count := make([]int, j.parts+1)
@@ -186,17 +192,14 @@ func newJoiner(changes []Change, start func(*Change) int64, excl *[]Exclusion) *
 	for p := range j.parts {
 		first[p+1] = first[p] + count[p+1]
 	}
-	j.order = make([]int32, valid)
-	j.ids = make([]string, valid)
-	j.hashes = make([]uint64, valid)
-	j.starts = make([]int64, valid)
+	j.ents = make([]entry, valid)
 	next := append([]int(nil), first[:j.parts]...)
 	for i, s := range idx.state {
 		if s == statePrimary {
 			h := hashes[i]
-			n := next[j.part(h)]
-			j.order[n], j.ids[n], j.hashes[n], j.starts[n] = int32(i), changes[i].ID, h, start(&changes[i])
-			next[j.part(h)]++
+			p := j.part(h)
+			j.ents[next[p]] = entry{h: h, start: start(&changes[i]), id: changes[i].ID, ci: int32(i)}
+			next[p]++
 		}
 	}
 	// Build each partition's table; a repeated ID is a repeat or a conflict.
@@ -209,7 +212,7 @@ func newJoiner(changes []Change, start func(*Change) int64, excl *[]Exclusion) *
 		table := j.table[j.tOff[p]:j.tOff[p+1]]
 		mask := uint64(len(table) - 1)
 		for pos := first[p]; pos < first[p+1]; pos++ {
-			h := j.hashes[pos]
+			h := j.ents[pos].h
 			t := tag(h)
 			for k := h & mask; ; k = (k + 1) & mask {
 				sl := &table[k]
@@ -217,10 +220,10 @@ func newJoiner(changes []Change, start func(*Change) int64, excl *[]Exclusion) *
 					*sl = slot{tag: t, pos: int32(pos) + 1}
 					break
 				}
-				if sl.tag != t || j.ids[sl.pos-1] != j.ids[pos] {
+				if sl.tag != t || j.ents[sl.pos-1].id != j.ents[pos].id {
 					continue
 				}
-				ci, cj := j.order[pos], j.order[sl.pos-1]
+				ci, cj := j.ents[pos].ci, j.ents[sl.pos-1].ci
 				idx.state[ci] = stateNone
 				if idx.state[cj] == statePrimary && !sameChange(changes[cj], changes[ci]) {
 					idx.state[cj] = stateConflict
@@ -325,7 +328,7 @@ func (j *joiner) carrier(groups []*prepared) *joinCarrier {
 			var found *slot
 			for s := pr.h & mask; table[s].pos != 0; s = (s + 1) & mask {
 				sl := &table[s]
-				if sl.tag == t && (pr.ci == j.order[sl.pos-1] || pr.ci == lookup && j.ids[sl.pos-1] == pr.id) {
+				if e := &j.ents[sl.pos-1]; sl.tag == t && (pr.ci == e.ci || pr.ci == lookup && e.id == pr.id) {
 					found = sl
 					break
 				}
@@ -337,7 +340,8 @@ func (j *joiner) carrier(groups []*prepared) *joinCarrier {
 				r.ci = counted
 			default:
 				found.last = pr.g
-				r.ci, r.start = j.order[found.pos-1], j.starts[found.pos-1]
+				e := &j.ents[found.pos-1]
+				r.ci, r.start = e.ci, e.start
 			}
 		}
 	}
