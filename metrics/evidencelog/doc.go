@@ -6,8 +6,8 @@
 // [Read] queries the store page by page, decodes each record's in-toto
 // statement and maps its predicate:
 //
-//   - a deployment keeps its ID, service, environment, version, deployer's
-//     kind, outcome, changes, previous deployment and times;
+//   - a deployment keeps its ID, service, environment, version, kind,
+//     outcome, changes, previous deployment and times;
 //   - an incident keeps its ID, service, environment, the deployment that
 //     caused it, and its detection and resolution times;
 //   - a change keeps its ID, repository and commit; its CreatedAt (when the
