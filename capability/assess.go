@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/paved-dev/paved/evidence"
@@ -425,9 +426,9 @@ func Assess(ctx context.Context, m *Map, store *evidence.Store, engine *policy.E
 		case len(missing) > 0:
 			if x, ok := m.Waiver(c.ID, target, now); ok {
 				ca.Status, ca.Exceptions = StatusWaived, []string{x.ID}
-				ca.Message = fmt.Sprintf("evidence missing (%s), waived by %s until %s", joinList(missing), x.ID, x.Expires.Format(time.DateOnly))
+				ca.Message = fmt.Sprintf("evidence missing (%s), waived by %s until %s", strings.Join(missing, "; "), x.ID, x.Expires.Format(time.DateOnly))
 			} else {
-				ca.Status, ca.Message = StatusNoEvidence, joinList(missing)
+				ca.Status, ca.Message = StatusNoEvidence, strings.Join(missing, "; ")
 			}
 		case len(rs) > 0:
 			worst := rs[0]
@@ -485,17 +486,6 @@ func resultMessage(cr policy.ControlResult, d DecisionRef) string {
 		msg += v.Msg
 	}
 	return fmt.Sprintf("%s at %s: %s", d.Subject, d.Stage, cmp.Or(msg, string(cr.Status)))
-}
-
-func joinList(s []string) string {
-	out := ""
-	for i, x := range s {
-		if i > 0 {
-			out += "; "
-		}
-		out += x
-	}
-	return out
 }
 
 // anyControlAt reports whether a control in scope that policy checks

@@ -39,6 +39,15 @@
 // a [Backlog] of gaps with owners, written as JSON, CSV or Markdown, and
 // [Map.WriteMarkdown] renders the map for people.
 //
+// [Assess] judges the map's controls for a scope (a service's release
+// artifacts, an environment, a time range) from the evidence store and the
+// policy engine (built with [Map.Bindings]): each control gets a [Status]
+// with the evidence records that prove it and the policy decisions that
+// judged it, in an [Assessment] with scores per area and overall, the
+// backlog of gaps and the exceptions about to expire.
+// [Assessment.Compare] flags regressions against a previous assessment,
+// a ratchet that only lets the programme move up.
+//
 // Concurrency: a Map is a plain value; it is safe to read from several
 // goroutines at once, but not to change while others read it. The
 // package's functions keep no state between calls.

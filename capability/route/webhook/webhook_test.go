@@ -197,3 +197,18 @@ func TestRouterThroughWebhook(t *testing.T) {
 	assert.Equal(t, "release-engineering", p.Owner.ID)
 	assert.Equal(t, "releases@example.com", p.Owner.Contact)
 }
+
+func FuzzVerify(f *testing.F) {
+	body := []byte(`{"event":{}}`)
+	f.Add("1795867200", webhook.Sign(secret, "1795867200", body), body)
+	f.Add("-1", "sha256=", []byte{})
+	f.Add("99999999999999999999", "x", []byte("{"))
+	f.Fuzz(func(t *testing.T, ts, sig string, body []byte) {
+		err := webhook.Verify(secret, ts, sig, body, at, 5*time.Minute)
+		if err == nil {
+			require.Equal(t, webhook.Sign(secret, ts, body), sig)
+			return
+		}
+		require.ErrorIs(t, err, webhook.ErrBadSignature)
+	})
+}
