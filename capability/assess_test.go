@@ -2,6 +2,7 @@ package capability_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"testing"
 	"time"
@@ -209,4 +210,19 @@ func TestPolicyExceptionsScopedToSubjects(t *testing.T) {
 	assert.Equal(t, []string{"sha256:" + art.Digest["sha256"]}, xs[0].Digests)
 	require.NoError(t, xs[0].Check(capabilitytest.Now, s.Map.ExceptionPolicy.Max()))
 	assert.Empty(t, s.Map.PolicyExceptions(capability.Target{Service: "other"}, []supplychain.Subject{art}))
+}
+
+func TestAssessmentJSONRoundTripCompares(t *testing.T) {
+	s := capabilitytest.New(t)
+	a := s.Assess(t)
+	b, err := json.Marshal(a)
+	require.NoError(t, err)
+	var stored capability.Assessment
+	require.NoError(t, json.Unmarshal(b, &stored))
+	assert.Equal(t, a.ID, stored.ID)
+	assert.Equal(t, a.Statuses(), stored.Statuses())
+	assert.Equal(t, a.Overall, stored.Overall)
+	c := a.Compare(&stored)
+	assert.False(t, c.Regressed())
+	assert.Empty(t, c.Improvements)
 }
