@@ -144,8 +144,11 @@ func (e *DeliveryError) Error() string {
 func (e *DeliveryError) Unwrap() error { return e.Err }
 
 // Router routes events to owners by the capability map and rules, and
-// delivers them through notifiers, each event at most once per route. It
-// is safe for concurrent use by multiple goroutines.
+// delivers them through notifiers, each event at most once per route: it
+// remembers the delivered event IDs for its lifetime (a few dozen bytes
+// each), so a long-lived process gives events stable IDs, as the event
+// functions of this package do, and renews its Router when that memory
+// matters. It is safe for concurrent use by multiple goroutines.
 type Router struct {
 	m         *capability.Map
 	rules     []Rule
