@@ -270,20 +270,23 @@ func (r *Router) Notify(ctx context.Context, events ...Event) error {
 		}
 		for _, n := range ns {
 			key := n.Event.ID + "\x00" + n.Route
+			// Claim the delivery first, so that concurrent calls do not
+			// both send it; give the claim back if it fails.
 			r.mu.Lock()
 			done := r.sent[key]
+			r.sent[key] = true
 			r.mu.Unlock()
 			if done {
 				continue
 			}
 			if err := r.notifiers[n.Route].Notify(ctx, n); err != nil {
+				r.mu.Lock()
+				delete(r.sent, key)
+				r.mu.Unlock()
 				errs = append(errs, &DeliveryError{Route: n.Route, Event: n.Event.ID, Err: err})
 				r.logger.WarnContext(ctx, "route: delivery failed", "event", n.Event.ID, "route", n.Route, "error", err)
 				continue
 			}
-			r.mu.Lock()
-			r.sent[key] = true
-			r.mu.Unlock()
 			r.logger.InfoContext(ctx, "route: delivered", "event", n.Event.ID, "kind", n.Event.Kind, "route", n.Route, "owner", n.Owner.ID)
 		}
 	}

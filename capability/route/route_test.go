@@ -172,3 +172,16 @@ func TestEventsFromExceptionsDriftAndVulnerabilities(t *testing.T) {
 	assert.Equal(t, "vuln:CVE-2021-44228:shop@1.4.2:prod", es[0].ID)
 	assert.Equal(t, "CVE-2021-44228 affects log4j-core 2.14.1 (in shop@1.4.2), shipped in prod", es[0].Summary)
 }
+
+func TestConcurrentNotifyDeliversOnce(t *testing.T) {
+	box := &inbox{}
+	r, err := route.New(capability.Default(), []route.Rule{{Route: "box"}}, map[string]route.Notifier{"box": box})
+	require.NoError(t, err)
+	e := route.Event{ID: "drift:prod:web", Kind: route.Drift, Severity: route.Critical, At: at}
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() { assert.NoError(t, r.Notify(context.Background(), e)) })
+	}
+	wg.Wait()
+	assert.Len(t, box.got, 1)
+}
