@@ -176,7 +176,7 @@ func TestEndToEndThroughAllFiveStages(t *testing.T) {
 	assert.ErrorContains(t, err, "plan gate: DSO-PLN-02")
 	require.Len(t, run.Steps, 1)
 	e.approve(t, head, "lead@example.com")
-	run, err = e.runner.Run(ctx, e.goService(t, "v1.0.2"), pipeline.InDir(dir))
+	_, err = e.runner.Run(ctx, e.goService(t, "v1.0.2"), pipeline.InDir(dir))
 	require.ErrorIs(t, err, pipeline.ErrBlocked, "past Plan, a high-risk release needs two approvers")
 	assert.ErrorContains(t, err, "release gate: DSO-REL-01")
 	e.approve(t, head, "sec@example.com")

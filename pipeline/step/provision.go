@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os/exec"
@@ -201,12 +199,6 @@ func showPlan(ctx context.Context, sc *pipeline.StepContext, show []string) (*ia
 // runCommand runs a command line through the step context.
 func runCommand(ctx context.Context, sc *pipeline.StepContext, argv []string) (*pipeline.Output, error) {
 	return sc.Exec(ctx, exec.CommandContext(ctx, argv[0], argv[1:]...))
-}
-
-// digestHex returns the hex SHA-256 of b.
-func digestHex(b []byte) string {
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
 }
 
 // provisionKind makes a provision step from a template: phase "plan"
