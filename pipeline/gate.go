@@ -57,7 +57,7 @@ func (x *execution) gate(ctx context.Context, stage Stage) error {
 // request assembles the gate's request: every record about the subject in
 // the store, and every record of this run.
 func (x *execution) request(ctx context.Context, stage Stage, subj supplychain.Subject) (policy.Request, error) {
-	req := policy.Request{Stage: string(stage), Environment: x.rc.environment, Subject: subj,
+	req := policy.Request{Stage: string(stage), Environment: x.rc.environment, Deployer: x.rc.deployer, Subject: subj,
 		Exceptions: x.runner.cfg.exceptions, Bypass: x.rc.bypass}
 	if f := x.runner.cfg.released; f != nil {
 		released, err := f(ctx)

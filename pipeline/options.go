@@ -163,6 +163,7 @@ type runConfig struct {
 	dir         string
 	subject     *supplychain.Subject
 	environment string
+	deployer    string
 	id          string
 	bypass      *policy.Bypass
 }
@@ -185,6 +186,13 @@ func ForSubject(s supplychain.Subject) RunOption {
 // ToEnvironment names the environment the run deploys to, for the gates.
 func ToEnvironment(env string) RunOption {
 	return runOptionFunc(func(c *runConfig) { c.environment = env })
+}
+
+// AsDeployer names the identity the run deploys as, which the gates check
+// against the target environment's identity boundary. The default is the
+// CI context's actor.
+func AsDeployer(id string) RunOption {
+	return runOptionFunc(func(c *runConfig) { c.deployer = id })
 }
 
 // WithRunID sets the run's ID. The default is random.

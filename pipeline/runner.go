@@ -172,6 +172,9 @@ func (r *Runner) Run(ctx context.Context, p *Pipeline, opts ...RunOption) (*Run,
 	if rc.id == "" {
 		rc.id = newRunID()
 	}
+	if rc.deployer == "" {
+		rc.deployer = r.cfg.ci.Actor
+	}
 	if rc.dir == "" {
 		wd, err := os.Getwd()
 		if err != nil {

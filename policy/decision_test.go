@@ -221,10 +221,12 @@ func TestInputMatchesSchema(t *testing.T) {
 	req := overdueRequest()
 	req.Exceptions = []policy.Exception{waiver()}
 	req.Evidence[0].Time = when.Add(-time.Hour)
+	req.Deployer = "deploy-bot@example.com"
 	in, err := e.Input(req)
 	require.NoError(t, err)
 	validate(t, policy.InputSchema(), in)
 	assert.True(t, json.Valid(in))
+	assert.Contains(t, string(in), `"deployer":"deploy-bot@example.com"`)
 	assert.Contains(t, string(in), `"time":"2026-11-28T11:00:00Z"`)
 
 	// The digest the decision records is the digest of these bytes.

@@ -63,6 +63,9 @@ func (e *Engine) inputValue(r *Request, now time.Time) (ast.Value, error) {
 	if r.Environment != "" {
 		put("environment", ast.String(r.Environment))
 	}
+	if r.Deployer != "" {
+		put("deployer", ast.String(r.Deployer))
+	}
 	put("time", ast.String(timeString(now)))
 	put("subject", subjectValue(r.Subject))
 

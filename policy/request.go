@@ -42,6 +42,10 @@ type Request struct {
 	// Environment is the target environment, such as "production"; empty
 	// when the gate is not about one.
 	Environment string
+	// Deployer is the identity deploying to Environment (or cutting the
+	// release), checked against the environment's identity boundary;
+	// empty when not known.
+	Deployer string
 	// Subject is the artifact decided on.
 	Subject supplychain.Subject
 	// Evidence is the verified evidence about Subject. The input document

@@ -82,3 +82,24 @@ func TestPromotionWithThePolicyEngine(t *testing.T) {
 	assert.Equal(t, policy.StatusFail, status(), "never deployed to staging")
 	assert.Equal(t, policy.StatusPass, status(policy.Evidence{Predicate: staging, Digest: "sha256:" + strings.Repeat("cd", 32), Signers: []string{"ci"}}))
 }
+
+func TestBoundaryWithThePolicyEngine(t *testing.T) {
+	m := capability.Default()
+	e, err := policy.New(t.Context(), policy.FS(iac.Policies()),
+		policy.WithData(map[string]any{"guardrails": m.GuardrailData()}), policy.WithClock(func() time.Time { return when }))
+	require.NoError(t, err)
+	subject := supplychain.Subject{Name: "bin/api", Digest: supplychain.DigestSet{"sha256": strings.Repeat("ab", 32)}}
+	status := func(deployer string) policy.Status {
+		d, err := e.Evaluate(t.Context(), policy.Request{
+			Stage: policy.StageRelease, Environment: "prod", Deployer: deployer, Subject: subject,
+			Approvals: []attest.Approval{{Approver: "sre-lead@example.com", Decision: "approved", ChangeID: "R-1", Environment: "prod", DecidedAt: when}},
+		})
+		require.NoError(t, err)
+		c, ok := d.Control("DSO-FND-05")
+		require.True(t, ok)
+		return c.Status
+	}
+	assert.Equal(t, policy.StatusPass, status("deploy-bot@example.com"), "inside prod's boundary")
+	assert.Equal(t, policy.StatusFail, status("mallory@example.com"), "outside prod's boundary")
+	assert.Equal(t, policy.StatusFail, status(""), "an unknown deployer fails closed")
+}
