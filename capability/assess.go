@@ -248,7 +248,7 @@ func WithExpiryWindow(d time.Duration) AssessOption {
 
 // Bindings returns the map's controls as the policy engine's bindings
 // (policy.WithBindings): enforcement, stages, manual, the evidence
-// predicate types and the framework mappings, so that the engine judges
+// predicate types with their maximum ages, and the framework mappings, so that the engine judges
 // each control as the map says.
 func (m *Map) Bindings() []policy.Binding {
 	var out []policy.Binding
@@ -260,6 +260,12 @@ func (m *Map) Bindings() []policy.Binding {
 		}
 		for _, e := range c.Evidence {
 			b.Evidence = append(b.Evidence, e.PredicateType)
+			if e.MaxAge > 0 {
+				if b.MaxAge == nil {
+					b.MaxAge = map[string]time.Duration{}
+				}
+				b.MaxAge[e.PredicateType] = time.Duration(e.MaxAge)
+			}
 		}
 		if len(c.Mappings) > 0 {
 			b.Mappings = maps.Clone(c.Mappings)

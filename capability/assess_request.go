@@ -121,11 +121,12 @@ func identity(s sign.Identity) string { return signerName(s.Name, s.Subject, s.K
 // DecodeEvidence decodes a record's statement into the policy input's
 // evidence: attest's typed predicates, an SBOM summary for CycloneDX and
 // SPDX documents, a secret scan, or attest.Generic for anything else,
-// with the record ID as its digest and its verified signers. The record
+// with the record ID as its digest, its verified signers and the time it
+// was recorded (which a binding's MaxAge judges). The record
 // must carry its envelope (records from evidence.Store.Get, or queries
 // WithEnvelopes).
 func DecodeEvidence(r evidence.Record) (policy.Evidence, error) {
-	ev := policy.Evidence{Digest: r.ID}
+	ev := policy.Evidence{Digest: r.ID, Time: r.RecordedAt}
 	for _, s := range r.Signers {
 		ev.Signers = append(ev.Signers, identity(s))
 	}

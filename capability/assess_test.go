@@ -17,6 +17,7 @@ import (
 	"github.com/paved-dev/paved/policy"
 	"github.com/paved-dev/paved/supplychain"
 	"github.com/paved-dev/paved/supplychain/attest"
+	"github.com/paved-dev/paved/supplychain/attest/attesttest"
 )
 
 func TestAssessStatusesFromPipelineEvidence(t *testing.T) {
@@ -197,6 +198,9 @@ func TestBindingsCarryTheMap(t *testing.T) {
 		if b.Control == "DSO-GOV-01" {
 			assert.True(t, b.Manual)
 		}
+		if b.Control == "DSO-BLD-05" {
+			assert.Equal(t, map[string]time.Duration{attest.PredicateVulns: 7 * 24 * time.Hour}, b.MaxAge)
+		}
 	}
 	_, err := policy.New(context.Background(), policy.Builtin(), policy.WithBindings(bs...))
 	require.NoError(t, err, "the engine accepts every binding")
@@ -225,4 +229,21 @@ func TestAssessmentJSONRoundTripCompares(t *testing.T) {
 	c := a.Compare(&stored)
 	assert.False(t, c.Regressed())
 	assert.Empty(t, c.Improvements)
+}
+
+func TestAssessStaleEvidenceIsNoEvidence(t *testing.T) {
+	s := capabilitytest.New(t)
+	s.Record(t, "operate", attesttest.Samples()[2], capabilitytest.Artifact()) // a vulnerability scan
+	s.Scope.Controls = []string{"DSO-CMP-03"}                                  // vulns, at most a day old
+	fresh := s.Assess(t)
+	assert.NotEqual(t, capability.StatusNoEvidence, mustControl(t, fresh, "DSO-CMP-03").Status)
+	assert.Len(t, mustControl(t, fresh, "DSO-CMP-03").Evidence, 1)
+
+	later, err := capability.Assess(context.Background(), s.Map, s.Store, s.Engine, s.Scope,
+		capability.WithAssessClock(func() time.Time { return capabilitytest.Now.Add(2 * 24 * time.Hour) }))
+	require.NoError(t, err)
+	c := mustControl(t, later, "DSO-CMP-03")
+	assert.Equal(t, capability.StatusNoEvidence, c.Status)
+	assert.Contains(t, c.Message, attest.PredicateVulns)
+	assert.Empty(t, c.Evidence)
 }
