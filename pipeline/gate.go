@@ -1,18 +1,15 @@
 package pipeline
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 
+	"github.com/paved-dev/paved/capability"
 	"github.com/paved-dev/paved/evidence"
 	"github.com/paved-dev/paved/policy"
 	"github.com/paved-dev/paved/supplychain"
 	"github.com/paved-dev/paved/supplychain/attest"
-	"github.com/paved-dev/paved/supplychain/sbom"
-	"github.com/paved-dev/paved/supplychain/sign"
 )
 
 // gate evaluates a stage's policy over the subject's evidence, records the
@@ -120,8 +117,8 @@ func (x *execution) request(ctx context.Context, stage Stage, subj supplychain.S
 				if seen[r.ID] || r.Envelope == nil {
 					continue
 				}
-				p, err := decodeRecord(r)
-				if a, ok := p.(attest.Approval); err == nil && ok && a.ChangeID == change.ID {
+				ev, err := capability.DecodeEvidence(r)
+				if a, ok := ev.Predicate.(attest.Approval); err == nil && ok && a.ChangeID == change.ID {
 					seen[r.ID] = true
 					recs = append(recs, r)
 				}
@@ -135,25 +132,21 @@ func (x *execution) request(ctx context.Context, stage Stage, subj supplychain.S
 		if r.Envelope == nil {
 			continue // pruned
 		}
-		pred, err := decodeRecord(r)
+		ev, err := capability.DecodeEvidence(r)
 		if err != nil {
 			return req, fmt.Errorf("record %d: %w", r.Index, err)
 		}
-		switch p := pred.(type) {
+		switch p := ev.Predicate.(type) {
 		case attest.Change:
 			req.Change = &p
 		case attest.Approval:
 			req.Approvals = append(req.Approvals, p)
 		}
-		ev := policy.Evidence{Predicate: pred, Digest: r.ID}
-		for _, s := range r.Signers {
-			ev.Signers = append(ev.Signers, identity(s))
-		}
 		// A release statement about the artifact is its signature: the
 		// record verified against the store's trust policy.
 		if r.PredicateType == attest.PredicateRelease && about(r, subj) {
-			for _, s := range r.Signers {
-				req.Signatures = append(req.Signatures, policy.Signature{Identity: identity(s), KeyID: s.KeyID})
+			for i, s := range r.Signers { // ev.Signers names them in the same order
+				req.Signatures = append(req.Signatures, policy.Signature{Identity: ev.Signers[i], KeyID: s.KeyID})
 			}
 		}
 		req.Evidence = append(req.Evidence, ev)
@@ -170,91 +163,4 @@ func about(r evidence.Record, subj supplychain.Subject) bool {
 		}
 	}
 	return false
-}
-
-// identity names a verified signer for policy: its name, else its key ID.
-func identity(s sign.Identity) string {
-	if s.Name != "" {
-		return s.Name
-	}
-	return s.KeyID
-}
-
-// decodeRecord decodes a record's statement into the predicate type the
-// policy input reads: attest's typed predicates, an SBOM summary, a secret
-// scan, or attest.Generic for anything else.
-func decodeRecord(r evidence.Record) (attest.Predicate, error) {
-	env, err := sign.ParseEnvelope(r.Envelope)
-	if err != nil {
-		return nil, err
-	}
-	payload, err := env.DecodeB64Payload()
-	if err != nil {
-		return nil, err
-	}
-	st, err := attest.Parse(payload)
-	if err != nil {
-		return nil, err
-	}
-	typ := st.PredicateType()
-	switch {
-	case typ == attest.PredicateSLSAProvenance:
-		return decodeAs[attest.Provenance](st)
-	case typ == attest.PredicateTestResult:
-		return decodeAs[attest.TestResult](st)
-	case typ == attest.PredicateVulns:
-		return decodeAs[attest.Vulns](st)
-	case typ == attest.PredicateLink:
-		return decodeAs[attest.Link](st)
-	case typ == attest.PredicateRelease:
-		return decodeAs[attest.Release](st)
-	case typ == attest.PredicateVSA:
-		return decodeAs[attest.VSA](st)
-	case typ == attest.PredicateApproval:
-		return decodeAs[attest.Approval](st)
-	case typ == attest.PredicateChange:
-		return decodeAs[attest.Change](st)
-	case typ == attest.PredicateDeployment:
-		return decodeAs[attest.Deployment](st)
-	case typ == attest.PredicateException:
-		return decodeAs[attest.Exception](st)
-	case typ == policy.PredicateSecretScan:
-		var s policy.SecretScan
-		if err := json.Unmarshal(st.PredicateJSON(), &s); err != nil {
-			return nil, fmt.Errorf("secret scan: %w", err)
-		}
-		return s, nil
-	case strings.HasPrefix(typ, sbom.PredicateCycloneDX), strings.HasPrefix(typ, sbom.PredicateSPDX):
-		doc, err := sbom.Decode(bytes.NewReader(st.PredicateJSON()))
-		if err != nil {
-			return nil, err
-		}
-		s := policy.SBOM{Type: typ, Format: "CycloneDX", SpecVersion: doc.SpecVersion, Components: len(doc.Components)}
-		if doc.Format == sbom.SPDXJSON {
-			s.Format = "SPDX"
-		}
-		for _, c := range doc.Components {
-			if c.PURL != "" {
-				s.PURLs = append(s.PURLs, c.PURL)
-			}
-		}
-		return s, nil
-	}
-	return attest.Generic{Type: typ, JSON: st.PredicateJSON()}, nil
-}
-
-// decodeAs decodes a statement's predicate as a T.
-func decodeAs[T any, P interface {
-	*T
-	attest.Predicate
-}](st *attest.Statement) (attest.Predicate, error) {
-	var v T
-	if err := st.Decode(P(&v)); err != nil {
-		return nil, err
-	}
-	p, ok := any(v).(attest.Predicate)
-	if !ok {
-		return nil, fmt.Errorf("%T is not a predicate value", v)
-	}
-	return p, nil
 }
