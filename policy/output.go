@@ -1,12 +1,13 @@
 package policy
 
 import (
-	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/paved-dev/paved/internal/sarif"
 )
 
 // SARIF returns the decision as a SARIF 2.1.0 log: one rule per control
@@ -16,42 +17,13 @@ import (
 // naming the exception and its justification. The same decision gives the
 // same bytes.
 func (d *Decision) SARIF() ([]byte, error) {
-	type message struct {
-		Text string `json:"text"`
-	}
-	type logicalLocation struct {
-		Name               string `json:"name"`
-		FullyQualifiedName string `json:"fullyQualifiedName,omitempty"`
-		Kind               string `json:"kind"`
-	}
-	type location struct {
-		LogicalLocations []logicalLocation `json:"logicalLocations"`
-	}
-	type suppression struct {
-		Kind          string `json:"kind"`
-		Status        string `json:"status"`
-		Justification string `json:"justification"`
-	}
-	type result struct {
-		RuleID       string         `json:"ruleId"`
-		Level        string         `json:"level"`
-		Message      message        `json:"message"`
-		Locations    []location     `json:"locations"`
-		Suppressions []suppression  `json:"suppressions,omitempty"`
-		Properties   map[string]any `json:"properties,omitempty"`
-	}
-	type rule struct {
-		ID               string         `json:"id"`
-		ShortDescription message        `json:"shortDescription"`
-		Properties       map[string]any `json:"properties"`
-	}
 	exceptions := map[string]AppliedException{}
 	for _, x := range d.Exceptions {
 		exceptions[x.ID] = x
 	}
-	loc := []location{{LogicalLocations: []logicalLocation{{Name: d.Subject.Name, FullyQualifiedName: d.Subject.PURL, Kind: "artifact"}}}}
-	rules := []rule{}
-	results := []result{}
+	loc := []sarif.Location{{LogicalLocations: []sarif.LogicalLocation{{Name: d.Subject.Name, FullyQualifiedName: d.Subject.PURL, Kind: "artifact"}}}}
+	rules := []sarif.Rule{}
+	results := []sarif.Result{}
 	for _, c := range d.Controls {
 		if len(c.Violations) == 0 && c.Status != StatusError {
 			continue
@@ -64,52 +36,43 @@ func (d *Decision) SARIF() ([]byte, error) {
 		if len(c.Mappings) > 0 {
 			props["mappings"] = c.Mappings
 		}
-		rules = append(rules, rule{ID: c.Control, ShortDescription: message{title}, Properties: props})
+		rules = append(rules, sarif.Rule{ID: c.Control, ShortDescription: sarif.Message{Text: title}, Properties: props})
 		if c.Message != "" && c.Status == StatusError {
-			results = append(results, result{RuleID: c.Control, Level: level(c, "deny"), Message: message{c.Message}, Locations: loc})
+			results = append(results, sarif.Result{RuleID: c.Control, Level: level(c, "deny"), Message: sarif.Message{Text: c.Message}, Locations: loc})
 		}
 		for _, v := range c.Violations {
-			r := result{RuleID: c.Control, Level: level(c, v.Rule), Message: message{v.Msg}, Locations: loc,
+			r := sarif.Result{RuleID: c.Control, Level: level(c, v.Rule), Message: sarif.Message{Text: v.Msg}, Locations: loc,
 				Properties: map[string]any{"package": v.Package}}
 			if v.Finding != "" {
 				r.Properties["finding"] = v.Finding
 			}
 			if x, ok := exceptions[v.WaivedBy]; ok {
-				r.Suppressions = []suppression{{Kind: "external", Status: "accepted",
+				r.Suppressions = []sarif.Suppression{{Kind: "external", Status: "accepted",
 					Justification: fmt.Sprintf("exception %s approved by %s until %s: %s", x.ID, x.ApprovedBy, timeString(x.Expires), x.Justification)}}
 			}
 			results = append(results, r)
 		}
 	}
-	log := map[string]any{
-		"version": "2.1.0",
-		"$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-		"runs": []any{map[string]any{
-			"tool": map[string]any{"driver": map[string]any{
-				"name":           "paved-policy",
-				"informationUri": "https://paved.dev",
-				"rules":          rules,
-			}},
-			"results": results,
-			"properties": map[string]any{
-				"decision":     d.ID,
-				"outcome":      d.Outcome,
-				"stage":        d.Stage,
-				"policyDigest": d.PolicyDigest,
-				"inputDigest":  d.InputDigest,
-			},
-		}},
-	}
-	return json.MarshalIndent(log, "", "  ")
+	return sarif.New(sarif.Run{
+		Tool:    sarif.Tool{Driver: sarif.Driver{Name: "paved-policy", InformationURI: "https://paved.dev", Rules: rules}},
+		Results: results,
+		Properties: map[string]any{
+			"decision":     d.ID,
+			"outcome":      d.Outcome,
+			"stage":        d.Stage,
+			"policyDigest": d.PolicyDigest,
+			"inputDigest":  d.InputDigest,
+		},
+	}).Marshal()
 }
 
 // level is the SARIF level of a violation of control c from the given
 // rule: "error" when it fails the gate, else "warning".
 func level(c ControlResult, rule string) string {
 	if rule == "deny" && c.Enforcement == Mandatory {
-		return "error"
+		return sarif.Error
 	}
-	return "warning"
+	return sarif.Warning
 }
 
 // JUnit returns the decision as JUnit XML: one test suite, one test case

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -9,6 +8,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/paved-dev/paved/capability"
+	"github.com/paved-dev/paved/internal/sarif"
 	"github.com/paved-dev/paved/supplychain"
 	"github.com/paved-dev/paved/supplychain/attest"
 )
@@ -21,34 +21,6 @@ import (
 // exception. Each result's logical location is the assessed service, its
 // properties the owner and the evidence record IDs.
 func (r *Report) SARIF() ([]byte, error) {
-	type message struct {
-		Text string `json:"text"`
-	}
-	type logicalLocation struct {
-		Name string `json:"name"`
-		Kind string `json:"kind"`
-	}
-	type location struct {
-		LogicalLocations []logicalLocation `json:"logicalLocations"`
-	}
-	type suppression struct {
-		Kind          string `json:"kind"`
-		Status        string `json:"status"`
-		Justification string `json:"justification"`
-	}
-	type result struct {
-		RuleID       string         `json:"ruleId"`
-		Level        string         `json:"level"`
-		Message      message        `json:"message"`
-		Locations    []location     `json:"locations"`
-		Suppressions []suppression  `json:"suppressions,omitempty"`
-		Properties   map[string]any `json:"properties"`
-	}
-	type rule struct {
-		ID               string         `json:"id"`
-		ShortDescription message        `json:"shortDescription"`
-		Properties       map[string]any `json:"properties"`
-	}
 	a := r.Assessment
 	exceptions := map[string]Exception{}
 	for _, x := range r.Exceptions {
@@ -58,42 +30,35 @@ func (r *Report) SARIF() ([]byte, error) {
 	if where == "" {
 		where = a.Programme
 	}
-	loc := []location{{LogicalLocations: []logicalLocation{{Name: where, Kind: "service"}}}}
-	rules, results := []rule{}, []result{}
+	loc := []sarif.Location{{LogicalLocations: []sarif.LogicalLocation{{Name: where, Kind: "service"}}}}
+	rules, results := []sarif.Rule{}, []sarif.Result{}
 	for _, c := range a.Controls {
 		if !c.Status.IsGap() {
 			continue
 		}
-		level := "warning"
+		level := sarif.Warning
 		if c.Enforcement == capability.Mandatory && (c.Status == capability.StatusFail || c.Status == capability.StatusError || c.Status == capability.StatusNoEvidence) {
-			level = "error"
+			level = sarif.Error
 		}
 		var records []string
 		for _, e := range c.Evidence {
 			records = append(records, e.ID)
 		}
-		res := result{RuleID: c.Control, Level: level, Message: message{Text: fmt.Sprintf("%s: %s", c.Status, c.Message)}, Locations: loc,
+		res := sarif.Result{RuleID: c.Control, Level: level, Message: sarif.Message{Text: fmt.Sprintf("%s: %s", c.Status, c.Message)}, Locations: loc,
 			Properties: map[string]any{"status": c.Status, "owner": c.Owner, "area": c.Area, "records": records}}
 		for _, id := range c.Exceptions {
-			res.Suppressions = append(res.Suppressions, suppression{Kind: "external", Status: "accepted",
+			res.Suppressions = append(res.Suppressions, sarif.Suppression{Kind: "external", Status: "accepted",
 				Justification: fmt.Sprintf("%s (approved by %s, expires %s)", exceptions[id].Reason, exceptions[id].ApprovedBy, exceptions[id].Expires.Format("2006-01-02"))})
 		}
-		rules = append(rules, rule{ID: c.Control, ShortDescription: message{Text: c.Title},
+		rules = append(rules, sarif.Rule{ID: c.Control, ShortDescription: sarif.Message{Text: c.Title},
 			Properties: map[string]any{"enforcement": c.Enforcement, "area": c.Area, "mappings": c.Mappings}})
 		results = append(results, res)
 	}
-	doc := map[string]any{
-		"$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-		"version": "2.1.0",
-		"runs": []any{map[string]any{
-			"tool":    map[string]any{"driver": map[string]any{"name": "paved", "informationUri": "https://paved.dev", "rules": rules}},
-			"results": results,
-			"properties": map[string]any{
-				"assessment": a.ID, "policyDigest": a.PolicyDigest, "passRate": a.Overall.Rate,
-			},
-		}},
-	}
-	b, err := json.MarshalIndent(doc, "", "  ")
+	b, err := sarif.New(sarif.Run{
+		Tool:       sarif.Tool{Driver: sarif.Driver{Name: "paved", InformationURI: "https://paved.dev", Rules: rules}},
+		Results:    results,
+		Properties: map[string]any{"assessment": a.ID, "policyDigest": a.PolicyDigest, "passRate": a.Overall.Rate},
+	}).Marshal()
 	if err != nil {
 		return nil, fmt.Errorf("report: sarif: %w", err)
 	}

@@ -90,7 +90,7 @@ func TestCheck(t *testing.T) {
 		{
 			name: "policy must not import capability",
 			pkgs: []depcheck.Package{ours("policy", path("capability"))},
-			want: []string{depcheck.Module + "/policy imports " + depcheck.Module + "/capability: policy may import only supplychain, supplychain/attest"},
+			want: []string{depcheck.Module + "/policy imports " + depcheck.Module + "/capability: policy may import only supplychain, supplychain/attest, internal/sarif"},
 		},
 		{
 			name: "evidence must not import a backend",
@@ -142,5 +142,5 @@ func ExampleCheck() {
 		fmt.Println(v)
 	}
 	// Output:
-	// github.com/paved-dev/paved/policy imports github.com/paved-dev/paved/capability: policy may import only supplychain, supplychain/attest
+	// github.com/paved-dev/paved/policy imports github.com/paved-dev/paved/capability: policy may import only supplychain, supplychain/attest, internal/sarif
 }

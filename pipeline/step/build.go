@@ -19,6 +19,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/paved-dev/paved/evidence"
+	"github.com/paved-dev/paved/internal/sarif"
 	"github.com/paved-dev/paved/pipeline"
 	"github.com/paved-dev/paved/policy"
 	"github.com/paved-dev/paved/supplychain"
@@ -411,27 +412,9 @@ var ErrInvalidSARIF = errors.New("step: invalid SARIF")
 // ParseSARIF summarizes a SARIF 2.1.0 log. A result without a level counts
 // as a warning, SARIF's default.
 func ParseSARIF(data []byte) (*SARIFSummary, error) {
-	var log struct {
-		Version string `json:"version"`
-		Runs    []struct {
-			Tool struct {
-				Driver struct {
-					Name    string `json:"name"`
-					Version string `json:"version"`
-				} `json:"driver"`
-			} `json:"tool"`
-			Results []struct {
-				RuleID string `json:"ruleId"`
-				Level  string `json:"level"`
-			} `json:"results"`
-		} `json:"runs"`
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&log); err != nil {
+	log, err := sarif.Parse(data)
+	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidSARIF, err)
-	}
-	if log.Version != "2.1.0" {
-		return nil, fmt.Errorf("%w: version %q, want 2.1.0", ErrInvalidSARIF, log.Version)
 	}
 	out := &SARIFSummary{Runs: []SARIFRun{}}
 	for i, r := range log.Runs {
@@ -441,11 +424,11 @@ func ParseSARIF(data []byte) (*SARIFSummary, error) {
 		run := SARIFRun{Tool: r.Tool.Driver.Name, Version: r.Tool.Driver.Version}
 		for j, res := range r.Results {
 			switch res.Level {
-			case "error":
+			case sarif.Error:
 				run.Errors++
-			case "", "warning":
+			case "", sarif.Warning:
 				run.Warnings++
-			case "note", "none":
+			case sarif.Note, sarif.None:
 				run.Notes++
 			default:
 				return nil, fmt.Errorf("%w: runs[%d].results[%d].level: %q", ErrInvalidSARIF, i, j, res.Level)

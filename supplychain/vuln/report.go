@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/paved-dev/paved/internal/sarif"
 	"github.com/paved-dev/paved/supplychain/attest"
 )
 
@@ -27,64 +28,15 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	return nil
 }
 
-// SARIF 2.1.0, the parts paved writes.
-type (
-	sarifLog struct {
-		Schema  string     `json:"$schema"`
-		Version string     `json:"version"`
-		Runs    []sarifRun `json:"runs"`
-	}
-	sarifRun struct {
-		Tool    sarifTool     `json:"tool"`
-		Results []sarifResult `json:"results"`
-	}
-	sarifTool struct {
-		Driver sarifDriver `json:"driver"`
-	}
-	sarifDriver struct {
-		Name           string      `json:"name"`
-		InformationURI string      `json:"informationUri"`
-		Rules          []sarifRule `json:"rules"`
-	}
-	sarifRule struct {
-		ID               string         `json:"id"`
-		ShortDescription sarifText      `json:"shortDescription"`
-		Properties       map[string]any `json:"properties,omitempty"`
-	}
-	sarifText struct {
-		Text string `json:"text"`
-	}
-	sarifResult struct {
-		RuleID       string             `json:"ruleId"`
-		Level        string             `json:"level"`
-		Message      sarifText          `json:"message"`
-		Locations    []sarifLocation    `json:"locations"`
-		Suppressions []sarifSuppression `json:"suppressions,omitempty"`
-		Properties   map[string]any     `json:"properties,omitempty"`
-	}
-	sarifLocation struct {
-		LogicalLocations []sarifLogicalLocation `json:"logicalLocations"`
-	}
-	sarifLogicalLocation struct {
-		FullyQualifiedName string `json:"fullyQualifiedName"`
-		Kind               string `json:"kind"`
-	}
-	sarifSuppression struct {
-		Kind          string `json:"kind"`
-		Status        string `json:"status"`
-		Justification string `json:"justification,omitempty"`
-	}
-)
-
 // sarifLevel maps a rating to a SARIF level.
 func sarifLevel(r Rating) string {
 	switch r {
 	case Critical, High:
-		return "error"
+		return sarif.Error
 	case Medium, Unknown:
-		return "warning"
+		return sarif.Warning
 	}
-	return "note"
+	return sarif.Note
 }
 
 // WriteSARIF writes the report as a SARIF 2.1.0 log: one rule per
@@ -94,9 +46,9 @@ func sarifLevel(r Rating) string {
 // quotes the statement; under_investigation ones keep their level and say
 // so in a property.
 func (r *Report) WriteSARIF(w io.Writer) error {
-	run := sarifRun{
-		Tool:    sarifTool{Driver: sarifDriver{Name: "paved", InformationURI: ScannerURI, Rules: []sarifRule{}}},
-		Results: []sarifResult{},
+	run := sarif.Run{
+		Tool:    sarif.Tool{Driver: sarif.Driver{Name: "paved", InformationURI: ScannerURI, Rules: []sarif.Rule{}}},
+		Results: []sarif.Result{},
 	}
 	seen := map[string]bool{}
 	for _, f := range r.Findings {
@@ -110,17 +62,17 @@ func (r *Report) WriteSARIF(w io.Writer) error {
 			if text == "" {
 				text = f.ID
 			}
-			run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule{ID: f.ID, ShortDescription: sarifText{text}, Properties: props})
+			run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarif.Rule{ID: f.ID, ShortDescription: sarif.Message{Text: text}, Properties: props})
 		}
 		msg := fmt.Sprintf("%s %s is affected by %s", f.Package, f.Component.Version, f.ID)
 		if len(f.FixedIn) > 0 {
 			msg += "; fixed in " + strings.Join(f.FixedIn, ", ")
 		}
-		res := sarifResult{
+		res := sarif.Result{
 			RuleID:    f.ID,
 			Level:     sarifLevel(f.Severity.Rating),
-			Message:   sarifText{msg},
-			Locations: []sarifLocation{{LogicalLocations: []sarifLogicalLocation{{FullyQualifiedName: f.Component.PURL, Kind: "module"}}}},
+			Message:   sarif.Message{Text: msg},
+			Locations: []sarif.Location{{LogicalLocations: []sarif.LogicalLocation{{FullyQualifiedName: f.Component.PURL, Kind: "module"}}}},
 			Properties: map[string]any{
 				"status":   string(f.Status),
 				"severity": string(f.Severity.Rating),
@@ -128,17 +80,18 @@ func (r *Report) WriteSARIF(w io.Writer) error {
 			},
 		}
 		if f.Suppressed {
-			res.Suppressions = []sarifSuppression{{Kind: "external", Status: "accepted", Justification: vexText(f.VEX)}}
+			res.Suppressions = []sarif.Suppression{{Kind: "external", Status: "accepted", Justification: vexText(f.VEX)}}
 		}
 		if !f.FixBy.IsZero() {
 			res.Properties["fixBy"] = f.FixBy.UTC().Format("2006-01-02")
 		}
 		run.Results = append(run.Results, res)
 	}
-	log := sarifLog{Schema: "https://json.schemastore.org/sarif-2.1.0.json", Version: "2.1.0", Runs: []sarifRun{run}}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(log); err != nil {
+	b, err := sarif.New(run).Marshal()
+	if err == nil {
+		_, err = w.Write(append(b, '\n'))
+	}
+	if err != nil {
 		return fmt.Errorf("vuln: write SARIF: %w", err)
 	}
 	return nil
