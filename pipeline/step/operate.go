@@ -13,13 +13,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/paved-dev/paved/evidence"
 	"github.com/paved-dev/paved/pipeline"
 	"github.com/paved-dev/paved/policy"
 	"github.com/paved-dev/paved/supplychain"
 	"github.com/paved-dev/paved/supplychain/attest"
 	"github.com/paved-dev/paved/supplychain/ledger"
-	"github.com/paved-dev/paved/supplychain/sign"
 )
 
 // ControlReleasedOnly is the control that only artifacts the ledger
@@ -291,90 +289,6 @@ func (s Incident) Run(ctx context.Context, sc *pipeline.StepContext) (*pipeline.
 	}, nil
 }
 
-// PredicateDeploymentDrift is the predicate type of DeploymentDrift.
-const PredicateDeploymentDrift = "https://paved.dev/attestation/deployment-drift/v1"
-
-// DeploymentDrift is the evidence of a drift check: what the ledger says
-// runs in an environment against what was observed there.
-type DeploymentDrift struct {
-	// Environment is where.
-	Environment string `json:"environment"`
-	// Checked lists the services checked.
-	Checked []string `json:"checked"`
-	// Drifts lists the mismatches; empty when there is none.
-	Drifts []Drift `json:"drifts"`
-	// CheckedAt is when.
-	CheckedAt time.Time `json:"checkedAt"`
-}
-
-// Drift is one service whose running digest is not what the ledger says.
-type Drift struct {
-	// Service is the service.
-	Service string `json:"service"`
-	// Expected is the version and digests the ledger says run; empty for
-	// a service the ledger never deployed there.
-	ExpectedVersion string   `json:"expectedVersion,omitempty"`
-	Expected        []string `json:"expected,omitempty"`
-	// Observed is the digest observed; empty when the service was not
-	// observed.
-	Observed string `json:"observed,omitempty"`
-	// Reason says what is wrong.
-	Reason string `json:"reason"`
-}
-
-// PredicateType returns PredicateDeploymentDrift.
-func (DeploymentDrift) PredicateType() string { return PredicateDeploymentDrift }
-
-// Validate checks that the environment, each drift's service and reason
-// and the time are set; each problem is an *attest.PredicateError.
-func (d DeploymentDrift) Validate() error {
-	var errs []error
-	bad := func(field string) {
-		errs = append(errs, &attest.PredicateError{Type: PredicateDeploymentDrift, Field: field, Err: errors.New("required")})
-	}
-	if d.Environment == "" {
-		bad("environment")
-	}
-	for i, x := range d.Drifts {
-		if x.Service == "" {
-			bad(fmt.Sprintf("drifts[%d].service", i))
-		}
-		if x.Reason == "" {
-			bad(fmt.Sprintf("drifts[%d].reason", i))
-		}
-	}
-	if d.CheckedAt.IsZero() {
-		bad("checkedAt")
-	}
-	return errors.Join(errs...)
-}
-
-// DeploymentDriftSchema is the JSON schema (draft 2020-12) of the
-// deployment-drift predicate.
-const DeploymentDriftSchema = `{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://paved.dev/attestation/deployment-drift/v1/schema.json",
-  "title": "paved deployment drift predicate v1",
-  "type": "object",
-  "additionalProperties": false,
-  "required": ["environment", "checked", "drifts", "checkedAt"],
-  "properties": {
-    "environment": {"type": "string", "minLength": 1},
-    "checked": {"type": "array", "items": {"type": "string"}},
-    "drifts": {"type": "array", "items": {
-      "type": "object", "additionalProperties": false, "required": ["service", "reason"],
-      "properties": {
-        "service": {"type": "string", "minLength": 1},
-        "expectedVersion": {"type": "string"},
-        "expected": {"type": "array", "items": {"type": "string", "pattern": "^sha(256|512):[0-9a-f]+$"}},
-        "observed": {"type": "string", "pattern": "^[a-z0-9]+:[0-9a-f]+$"},
-        "reason": {"type": "string", "minLength": 1}
-      }
-    }},
-    "checkedAt": {"type": "string", "format": "date-time"}
-  }
-}`
-
 // VerifyDeployed checks for drift: the digests observed running in an
 // environment (from a map, or a JSON file the caller's tooling wrote, such
 // as {"api": "sha256:..."}) against what the ledger says runs there
@@ -383,11 +297,8 @@ const DeploymentDriftSchema = `{
 // one observed that the ledger never deployed there are drift, which fails
 // the step.
 //
-// The check is a DeploymentDrift statement. The runner does not record the
-// evidence of a failed step, so when Signer is set VerifyDeployed signs
-// the statement and appends it to the store itself, drift or not; without
-// a Signer it is the step's evidence when there is no drift, and the
-// drift is in the failed step's signed record (its message) otherwise.
+// The check is recorded as an attest.DeploymentDrift statement about the
+// observed digests, drift or not.
 type VerifyDeployed struct {
 	// StepName names the step; the default is "verify-deployed".
 	StepName string
@@ -400,8 +311,6 @@ type VerifyDeployed struct {
 	// ObservedFile is a JSON object of the same, relative to the
 	// pipeline's directory; read when Observed is nil.
 	ObservedFile string
-	// Signer, when set, signs the statement appended to the store.
-	Signer *sign.Signer
 }
 
 // Name returns the step's name.
@@ -424,7 +333,7 @@ func (s VerifyDeployed) Run(ctx context.Context, sc *pipeline.StepContext) (*pip
 	if err != nil {
 		return nil, err
 	}
-	check := DeploymentDrift{Environment: env, Checked: []string{}, Drifts: []Drift{}, CheckedAt: sc.Now().UTC()}
+	check := attest.DeploymentDrift{Environment: env, Checked: []string{}, Drifts: []attest.Drift{}, CheckedAt: sc.Now().UTC()}
 	known := map[string]bool{}
 	for _, r := range running {
 		svc := r.Release.Service
@@ -439,27 +348,19 @@ func (s VerifyDeployed) Run(ctx context.Context, sc *pipeline.StepContext) (*pip
 		got, ok := observed[svc]
 		switch {
 		case !ok:
-			check.Drifts = append(check.Drifts, Drift{Service: svc, ExpectedVersion: r.Release.Version, Expected: want, Reason: "not observed running"})
+			check.Drifts = append(check.Drifts, attest.Drift{Service: svc, ExpectedVersion: r.Release.Version, Expected: want, Reason: "not observed running"})
 		case !slices.Contains(want, got):
-			check.Drifts = append(check.Drifts, Drift{Service: svc, ExpectedVersion: r.Release.Version, Expected: want, Observed: got,
+			check.Drifts = append(check.Drifts, attest.Drift{Service: svc, ExpectedVersion: r.Release.Version, Expected: want, Observed: got,
 				Reason: fmt.Sprintf("runs %s, not release %s", got, r.Release.ID())})
 		}
 	}
 	for _, svc := range sortedKeys(observed) {
 		if !known[svc] {
 			check.Checked = append(check.Checked, svc)
-			check.Drifts = append(check.Drifts, Drift{Service: svc, Observed: observed[svc], Reason: "runs, but the ledger records no deployment of it in " + env})
+			check.Drifts = append(check.Drifts, attest.Drift{Service: svc, Observed: observed[svc], Reason: "runs, but the ledger records no deployment of it in " + env})
 		}
 	}
-	if s.Signer != nil {
-		rec, err := appendSigned(ctx, sc, s.Signer, check)
-		if err != nil {
-			return nil, err
-		}
-		res.Message = "drift check recorded as " + rec.ID + ": "
-	} else if len(check.Drifts) == 0 {
-		res.Evidence = []pipeline.Evidence{{Predicate: check, Subjects: observedSubjects(observed)}}
-	}
+	res.Evidence = []pipeline.Evidence{{Predicate: check, Subjects: observedSubjects(observed)}}
 	if len(check.Drifts) == 0 {
 		res.Message += fmt.Sprintf("no drift in %s: %d service(s) run what the ledger says", env, len(check.Checked))
 		return res, nil
@@ -515,32 +416,6 @@ func observedSubjects(obs map[string]string) []supplychain.Subject {
 		}
 	}
 	return out
-}
-
-// appendSigned signs a statement about the run's subject with signer and
-// appends it to the store, labelled with the run and the step's stage.
-func appendSigned(ctx context.Context, sc *pipeline.StepContext, signer *sign.Signer, p attest.Predicate) (evidence.Record, error) {
-	subj, ok := sc.Subject()
-	if !ok {
-		subj = supplychain.Subject{Name: "run:" + sc.RunID, Digest: supplychain.DigestSet{"sha256": digestHex([]byte("paved-run:" + sc.RunID))}}
-	}
-	st, err := attest.Build(p, subj)
-	if err != nil {
-		return evidence.Record{}, err
-	}
-	env, err := sign.Sign(ctx, signer, st)
-	if err != nil {
-		return evidence.Record{}, err
-	}
-	raw, err := json.Marshal(env)
-	if err != nil {
-		return evidence.Record{}, err
-	}
-	recs, err := sc.Store.Append(ctx, evidence.Entry{Envelope: raw, Stage: string(sc.Stage), Labels: map[string]string{"paved.run": sc.RunID}})
-	if err != nil {
-		return evidence.Record{}, err
-	}
-	return recs[0], nil
 }
 
 // sortedKeys returns a map's keys in order.
@@ -601,7 +476,7 @@ func operateKinds(env Env, k pipeline.Kinds) {
 		if err := p.Only("environment", "observed"); err != nil {
 			return nil, err
 		}
-		s := VerifyDeployed{StepName: name, Ledger: env.Ledger, Environment: p.Get("environment", ""), Signer: env.Signer}
+		s := VerifyDeployed{StepName: name, Ledger: env.Ledger, Environment: p.Get("environment", "")}
 		var errs []error
 		s.ObservedFile = require(p, &errs, "observed")
 		return s, errors.Join(append(errs, needLedger(env))...)

@@ -185,26 +185,26 @@ func TestVerifyDeployedDetectsDrift(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "no drift in prod: 2 service(s) run what the ledger says", run.Steps[0].Message)
 	require.Len(t, run.Steps[0].Evidence, 1)
-	var check step.DeploymentDrift
+	var check attest.DeploymentDrift
 	f.statement(t, run.Steps[0].Evidence[0], &check)
 	assert.Equal(t, []string{"api", "web"}, check.Checked)
 	assert.Empty(t, check.Drifts)
 
 	// Another digest runs, a service is missing, another is unknown: drift
-	// fails the step and, signed, is recorded.
-	run, err = f.run(t, nil, nil, pipeline.In(pipeline.Operate, step.VerifyDeployed{Ledger: f.ledger, Environment: "prod", Signer: f.ci,
+	// fails the step and is recorded.
+	run, err = f.run(t, nil, nil, pipeline.In(pipeline.Operate, step.VerifyDeployed{Ledger: f.ledger, Environment: "prod",
 		Observed: map[string]string{"api": rogue, "batch": opDigest(web)}}))
 	require.ErrorIs(t, err, pipeline.ErrStepFailed)
 	msg := run.Steps[0].Message
 	assert.Contains(t, msg, "drift in prod: api runs "+rogue+", not release api@1.0.0; web not observed running; batch runs, but the ledger records no deployment of it in prod")
-	recs := f.records(t, step.PredicateDeploymentDrift)
+	recs := f.records(t, attest.PredicateDeploymentDrift)
 	require.Len(t, recs, 2)
 	f.statement(t, recs[1], &check)
 	require.Len(t, check.Drifts, 3)
-	assert.Equal(t, step.Drift{Service: "api", ExpectedVersion: "1.0.0", Expected: []string{opDigest(api)}, Observed: rogue, Reason: "runs " + rogue + ", not release api@1.0.0"}, check.Drifts[0])
+	assert.Equal(t, attest.Drift{Service: "api", ExpectedVersion: "1.0.0", Expected: []string{opDigest(api)}, Observed: rogue, Reason: "runs " + rogue + ", not release api@1.0.0"}, check.Drifts[0])
 	assert.Equal(t, "web", check.Drifts[1].Service)
 	assert.Equal(t, "batch", check.Drifts[2].Service)
-	assert.Contains(t, msg, "drift check recorded as "+recs[1].ID)
+	assert.Equal(t, run.Steps[0].Evidence[0].ID, recs[1].ID, "the failed step's evidence")
 
 	// Bad observations are errors.
 	_, err = f.run(t, nil, nil, pipeline.In(pipeline.Operate, step.VerifyDeployed{Ledger: f.ledger, Environment: "prod", Observed: map[string]string{"api": "latest"}}))
@@ -240,7 +240,7 @@ stages:
 	require.NoError(t, err)
 	steps := p.Stages()[0].Steps
 	assert.Equal(t, step.Deploy{StepName: "deploy", Ledger: f.ledger, Service: "api", Environment: "prod", Kind: "hotfix", Command: []string{"kubectl", "apply", "-f", "deploy.yaml"}}, steps[0].Step)
-	assert.Equal(t, step.VerifyDeployed{StepName: "verify", Ledger: f.ledger, ObservedFile: "observed.json", Signer: f.ci}, steps[1].Step)
+	assert.Equal(t, step.VerifyDeployed{StepName: "verify", Ledger: f.ledger, ObservedFile: "observed.json"}, steps[1].Step)
 	assert.Equal(t, step.Incident{StepName: "incident", Ledger: f.ledger, ID: "INC-1", Service: "api", Severity: "sev2", Owner: "@acme/payments",
 		DetectedAt: time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)}, steps[2].Step)
 	assert.Equal(t, step.ProvisionPlan{StepName: "plan", Plan: []string{"terraform", "plan", "-out=tfplan"}, Show: []string{"terraform", "show", "-json", "tfplan"}}, steps[3].Step)
