@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	testresult "github.com/in-toto/attestation/go/predicates/test_result/v0"
@@ -361,4 +362,32 @@ func TestNewRunnerOptions(t *testing.T) {
 	}
 	_, err = pipeline.NewRunner(e.store, e.signer, pipeline.WithPolicy(nil))
 	assert.True(t, strings.Contains(err.Error(), "nil engine") && !errors.Is(err, pipeline.ErrGate))
+}
+
+func TestGateSeesEnvironmentAndDeployer(t *testing.T) {
+	const boundary = `package paved.release
+
+# METADATA
+# custom:
+#   control: B-1
+#   stages: [release]
+deny contains v if {
+	not input.deployer in {"rm@example.com"}
+	v := {"control": "B-1", "msg": sprintf("%v may not deploy to %v", [object.get(input, "deployer", "nobody"), input.environment])}
+}
+`
+	ctx := context.Background()
+	e := newEnv(t)
+	eng, err := policy.New(ctx, policy.FS(fstest.MapFS{"b.rego": {Data: []byte(boundary)}}))
+	require.NoError(t, err)
+	p, err := pipeline.New("svc", pipeline.In(pipeline.Release, ok("release", artifact("bin/app"))))
+	require.NoError(t, err)
+	r := e.runner(t, pipeline.WithPolicy(eng), pipeline.WithCI(ci.Context{Provider: ci.Local, BuilderID: ci.LocalBuilderID, Actor: "mallory@example.com"}))
+
+	_, err = r.Run(ctx, p, pipeline.InDir(t.TempDir()), pipeline.ToEnvironment("prod"))
+	require.ErrorIs(t, err, pipeline.ErrBlocked, "the CI actor is the deployer by default")
+	assert.ErrorContains(t, err, "release gate: B-1")
+	run, err := r.Run(ctx, p, pipeline.InDir(t.TempDir()), pipeline.ToEnvironment("prod"), pipeline.AsDeployer("rm@example.com"))
+	require.NoError(t, err)
+	assert.Equal(t, "prod", run.Gates[0].Decision.Environment)
 }
