@@ -103,19 +103,19 @@ func Open(ctx context.Context, dir string, opts ...Option) (*Program, error) {
 }
 
 func open(ctx context.Context, dir string, cfg *config) (_ *Program, err error) {
-	closeBackend := func() {
-		if cfg.backend != nil {
-			_ = cfg.backend.Close(ctx)
-		}
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		closeBackend()
-		return nil, err
-	}
 	p := &Program{m: cfg.m}
+	backend := cfg.backend
+	defer func() { // a failed Open closes what it opened, and the caller's backend
+		switch {
+		case err == nil:
+		case p.store != nil:
+			_ = p.store.Close(ctx)
+		case backend != nil:
+			_ = backend.Close(ctx)
+		}
+	}()
 	if cfg.mapFile != "" {
 		if p.m, err = capability.LoadFile(cfg.mapFile, capability.WithClock(cfg.clock)); err != nil {
-			closeBackend()
 			return nil, err
 		}
 	}
@@ -124,35 +124,11 @@ func open(ctx context.Context, dir string, cfg *config) (_ *Program, err error) 
 	}
 	if cfg.given["WithMap"] {
 		if err := p.m.ValidateAt(cfg.clock()); err != nil {
-			closeBackend()
 			return nil, fmt.Errorf("capability map: %w", err)
 		}
 	}
-	if p.signer = cfg.signer; p.signer == nil {
-		if p.signer, err = signerKey(filepath.Join(dir, SignerKeyFile)); err != nil {
-			closeBackend()
-			return nil, err
-		}
-	}
-	if p.trust = cfg.trust; p.trust == nil {
-		p.trust, err = sign.NewTrust([]sign.TrustedKey{{Name: trustedName, Key: p.signer.Verifier}},
-			[]sign.Rule{{PredicateTypes: []string{"*"}, Signers: []string{trustedName}}})
-		if err != nil {
-			closeBackend()
-			return nil, err
-		}
-	}
-	skey, vkey := cfg.cpSigner, cfg.cpVerifier
-	if skey == "" {
-		if skey, vkey, err = checkpointKey(filepath.Join(dir, CheckpointKeyFile), filepath.Join(dir, CheckpointVerifierFile)); err != nil {
-			closeBackend()
-			return nil, err
-		}
-	}
-	p.verifierKey = vkey
-	// Everything after the engine is built without I/O; the engine comes
-	// first so that the store is opened only once nothing else can fail
-	// but the backend.
+	// The engine is compiled before anything is written under dir, so
+	// that a map or a policy that does not compile leaves no trace.
 	guardrails := p.m.GuardrailData()
 	for k, v := range cfg.guardrails {
 		guardrails[k] = v
@@ -160,25 +136,41 @@ func open(ctx context.Context, dir string, cfg *config) (_ *Program, err error) 
 	src := policy.Merge(append([]policy.Source{policy.Builtin(), policy.FS(iac.Policies())}, cfg.policies...)...)
 	if p.engine, err = policy.New(ctx, src, policy.WithBindings(p.m.Bindings()...),
 		policy.WithData(map[string]any{"guardrails": guardrails}), policy.WithClock(cfg.clock)); err != nil {
-		closeBackend()
 		return nil, err
 	}
-	backend := cfg.backend
-	if backend == nil {
-		if backend, err = sqlite.Open(ctx, filepath.Join(dir, StoreFile), sqlite.WithLogger(cfg.logger)); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	if p.signer = cfg.signer; p.signer == nil {
+		if p.signer, err = signerKey(filepath.Join(dir, SignerKeyFile)); err != nil {
 			return nil, err
 		}
 	}
+	if p.trust = cfg.trust; p.trust == nil {
+		p.trust, err = sign.NewTrust([]sign.TrustedKey{{Name: trustedName, Key: p.signer.Verifier}},
+			[]sign.Rule{{PredicateTypes: []string{"*"}, Signers: []string{trustedName}}})
+		if err != nil {
+			return nil, err
+		}
+	}
+	skey, vkey := cfg.cpSigner, cfg.cpVerifier
+	if skey == "" {
+		if skey, vkey, err = checkpointKey(filepath.Join(dir, CheckpointKeyFile), filepath.Join(dir, CheckpointVerifierFile)); err != nil {
+			return nil, err
+		}
+	}
+	p.verifierKey = vkey
+	if backend == nil {
+		b, err := sqlite.Open(ctx, filepath.Join(dir, StoreFile), sqlite.WithLogger(cfg.logger))
+		if err != nil {
+			return nil, err
+		}
+		backend = b
+	}
 	if p.store, err = evidence.Open(ctx, backend, evidence.WithTrust(p.trust), evidence.WithCheckpointKey(skey),
 		evidence.WithCheckpointVerifier(vkey), evidence.WithClock(cfg.clock), evidence.WithLogger(cfg.logger)); err != nil {
-		_ = backend.Close(ctx)
 		return nil, err
 	}
-	defer func() {
-		if err != nil {
-			_ = p.store.Close(ctx)
-		}
-	}()
 	if p.ledger, err = ledger.New(p.store, p.signer, ledger.WithClock(cfg.clock), ledger.WithLogger(cfg.logger)); err != nil {
 		return nil, err
 	}

@@ -255,8 +255,8 @@ func TestBadOptions(t *testing.T) {
 				assert.Contains(t, err.Error(), w)
 			}
 			if dir != "" {
-				_, err := os.Stat(filepath.Join(dir, paved.StoreFile))
-				assert.ErrorIs(t, err, os.ErrNotExist, "no store is created when Open fails")
+				_, err := os.Stat(dir)
+				assert.ErrorIs(t, err, os.ErrNotExist, "a failed Open writes nothing")
 			}
 		})
 	}
