@@ -34,6 +34,34 @@
 // capability map (capability) turns decisions into control statuses, a
 // backlog and reports, and metrics computes DORA from the same records.
 //
+// # Embedding
+//
+// Open wires the whole model for a tool that embeds paved into a Program,
+// from one directory:
+//
+//	prog, err := paved.Open(ctx, ".paved")
+//	...
+//	defer prog.Close(ctx)
+//	run, err := prog.Runner().Run(ctx, p) // p: a pipeline.Pipeline
+//
+// By default the Program holds the built-in capability map
+// (capability.Default), a SQLite evidence store in dir/evidence.db, an
+// Ed25519 signing key and a checkpoint note key generated under dir/keys
+// on first use (private halves with mode 0600; a key file others may read
+// is refused) and loaded afterwards, a trust policy that trusts that key
+// for everything, a policy engine with the built-in guardrails
+// (policy.Builtin and platform/iac's) bound to the map's controls and
+// environments, a ledger of what shipped, and a pipeline runner that gates
+// every stage with the engine and admits at release only the digests the
+// ledger records as released. Options replace each part: WithMap or
+// WithMapFile, WithBackend (such as evidence/postgres), WithSigner,
+// WithTrust, WithCheckpointKey, WithPolicies and WithGuardrails for the
+// caller's Rego modules and settings, WithService, WithClock and
+// WithLogger. Conflicting options, and an option given twice, are errors.
+// The DORA metrics read the same store: metrics/evidencelog.Read(ctx,
+// prog.Store()). A Program is safe for concurrent use; after Close its
+// store's methods return ErrClosed.
+//
 // # Packages
 //
 //   - capability: the governance model: Map, Area, Capability, Control,
@@ -51,9 +79,14 @@
 //   - evidence: the tamper-evident evidence log (Merkle tree, signed
 //     checkpoints, proofs, audit); backends in evidence/sqlite and
 //     evidence/postgres, their conformance suite in evidence/evidencetest.
-//   - pipeline, policy and metrics (the stages and gates, the embedded OPA
-//     engine, DORA) arrive as the project grows, placed as
-//     ../shared/DESIGN.md draws them.
+//   - supplychain/ledger: the releases and deployments that shipped.
+//   - policy: the embedded OPA engine and the built-in guardrail library.
+//   - pipeline: the stages, steps, gates and the Runner; built-in steps in
+//     pipeline/step.
+//   - platform/iac: infrastructure-as-code plans and the platform
+//     foundation's guardrails.
+//   - metrics: DORA, from the ledger and evidence store
+//     (metrics/evidencelog) or other event sources.
 //   - examples: runnable programs, starting with examples/quickstart.
 //
 // Each package documents whether its types are safe for concurrent use.
