@@ -37,8 +37,9 @@ const (
 	// SignerKeyFile is the signing key (PKCS #8 PEM, mode 0600), beside
 	// its public half with the suffix ".pub".
 	SignerKeyFile = "keys/signer.pem"
-	// CheckpointKeyFile is the store's checkpoint note signer key (mode
-	// 0600), beside its verifier key CheckpointVerifierFile.
+	// CheckpointKeyFile holds the store's checkpoint note key pair, the
+	// signer key and the verifier key a line each (mode 0600);
+	// CheckpointVerifierFile the verifier key alone, for auditors.
 	CheckpointKeyFile      = "keys/checkpoint.key"
 	CheckpointVerifierFile = "keys/checkpoint.pub"
 )
@@ -191,38 +192,45 @@ func signerKey(path string) (*sign.Signer, error) {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	s, err := sign.GenerateKey(sign.Ed25519)
+	if err != nil {
 		return nil, err
 	}
-	s, err := sign.GenerateKeyFile(sign.Ed25519, path)
-	if errors.Is(err, fs.ErrExist) { // another Open generated it first
-		return sign.LoadSigner(path)
+	priv, err := s.MarshalPrivatePEM()
+	if err != nil {
+		return nil, err
 	}
-	return s, err
+	pub, err := s.MarshalPEM()
+	if err != nil {
+		return nil, err
+	}
+	if err := publish(path, priv, 0o600); errors.Is(err, fs.ErrExist) {
+		return signerKey(path) // another Open made it first
+	} else if err != nil {
+		return nil, err
+	}
+	if err := publish(path+".pub", pub, 0o644); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
-// checkpointKey loads the note key pair at skeyPath and vkeyPath, or
-// generates one there (the signer key with mode 0600) if there is none.
-// The key's name, the log's origin, is unique to the store.
-func checkpointKey(skeyPath, vkeyPath string) (skey, vkey string, err error) {
-	if err := privateFile(skeyPath); err == nil {
-		sb, err := os.ReadFile(skeyPath)
+// checkpointKey loads the note key pair kept at path (the signer key and
+// the verifier key, a line each, mode 0600), or generates one there, with
+// the verifier key alone in vkeyPath for auditors, if there is none. The
+// key's name, the log's origin, is unique to the store.
+func checkpointKey(path, vkeyPath string) (skey, vkey string, err error) {
+	if err := privateFile(path); err == nil {
+		data, err := os.ReadFile(path)
 		if err != nil {
 			return "", "", err
 		}
-		vb, err := os.ReadFile(vkeyPath)
-		if err != nil {
-			return "", "", err
-		}
-		skey, vkey = strings.TrimSpace(string(sb)), strings.TrimSpace(string(vb))
+		skey, vkey, _ = strings.Cut(strings.TrimSpace(string(data)), "\n")
 		if err := checkNoteKeys(skey, vkey); err != nil {
-			return "", "", fmt.Errorf("checkpoint key %s: %w", skeyPath, err)
+			return "", "", fmt.Errorf("checkpoint key %s: %w", path, err)
 		}
 		return skey, vkey, nil
 	} else if !errors.Is(err, fs.ErrNotExist) {
-		return "", "", err
-	}
-	if err := os.MkdirAll(filepath.Dir(skeyPath), 0o700); err != nil {
 		return "", "", err
 	}
 	var id [8]byte
@@ -230,10 +238,12 @@ func checkpointKey(skeyPath, vkeyPath string) (skey, vkey string, err error) {
 	if skey, vkey, err = note.GenerateKey(rand.Reader, "paved.local/"+hex.EncodeToString(id[:])); err != nil {
 		return "", "", fmt.Errorf("checkpoint key: %w", err)
 	}
-	if err := writeNew(skeyPath, skey+"\n", 0o600); err != nil {
+	if err := publish(path, []byte(skey+"\n"+vkey+"\n"), 0o600); errors.Is(err, fs.ErrExist) {
+		return checkpointKey(path, vkeyPath) // another Open made it first
+	} else if err != nil {
 		return "", "", err
 	}
-	if err := writeNew(vkeyPath, vkey+"\n", 0o644); err != nil {
+	if err := publish(vkeyPath, []byte(vkey+"\n"), 0o644); err != nil {
 		return "", "", err
 	}
 	return skey, vkey, nil
@@ -252,18 +262,32 @@ func privateFile(path string) error {
 	return nil
 }
 
-// writeNew writes data to a new file at path with mode perm; an existing
-// file is an error.
-func writeNew(path, data string, perm os.FileMode) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+// publish writes data to a new file at path with mode perm, creating its
+// directory (mode 0700) if missing. The file appears whole or not at all,
+// and an existing file is left alone: the error is then fs.ErrExist, so
+// that of two Opens making the same key, one makes it and the other
+// loads it.
+func publish(path string, data []byte, perm os.FileMode) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".new-*")
 	if err != nil {
 		return err
 	}
-	if _, err := f.WriteString(data); err != nil {
+	defer os.Remove(f.Name())
+	if _, err := f.Write(data); err != nil {
 		f.Close()
 		return err
 	}
-	return f.Close()
+	if err := f.Chmod(perm); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Link(f.Name(), path)
 }
 
 // Map returns the capability map.

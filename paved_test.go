@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 
@@ -317,4 +318,32 @@ func TestStoreUnderDirAuditsClean(t *testing.T) {
 		require.NoError(t, err)
 		assert.NoError(t, evidence.VerifyInclusion(strings.TrimSpace(string(vkey)), cp.Note, rec, proof))
 	}
+}
+
+// TestConcurrentFirstOpens: Opens racing on a fresh directory agree on
+// one signing key and one checkpoint key.
+func TestConcurrentFirstOpens(t *testing.T) {
+	dir := t.TempDir()
+	const n = 4
+	progs := make([]*paved.Program, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { progs[i], errs[i] = paved.Open(t.Context(), dir) })
+	}
+	wg.Wait()
+	for i := range n {
+		require.NoError(t, errs[i])
+		t.Cleanup(func() { _ = progs[i].Close(context.Background()) })
+	}
+	for _, p := range progs[1:] {
+		assert.Equal(t, progs[0].Signer().KeyID(), p.Signer().KeyID())
+		assert.Equal(t, progs[0].CheckpointVerifierKey(), p.CheckpointVerifierKey())
+	}
+	pub, err := sign.LoadVerifier(filepath.Join(dir, paved.SignerKeyFile+".pub"))
+	require.NoError(t, err)
+	assert.Equal(t, progs[0].Signer().KeyID(), pub.KeyID())
+	entries, err := os.ReadDir(filepath.Join(dir, "keys"))
+	require.NoError(t, err)
+	assert.Len(t, entries, 4, "two keys and their public halves, no temporary file left")
 }
