@@ -2,12 +2,8 @@ package report_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -16,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/paved-dev/paved/internal/browsertest"
 	"github.com/paved-dev/paved/metrics"
 	"github.com/paved-dev/paved/metrics/report"
 )
@@ -92,19 +89,6 @@ func TestMarkdown(t *testing.T) {
 	}
 }
 
-// chromium finds the browser, or skips (locally) or fails (in CI).
-func chromium(t *testing.T) string {
-	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("chromium is not installed, and CI=true: .ci/run installs it (apt-get install chromium)")
-		}
-		t.Skip("chromium is not installed: skipping the HTML rendering test (apt-get install chromium)")
-	}
-	return path
-}
-
 func TestHTMLRendersInChromium(t *testing.T) {
 	r := sample(t)
 	var b bytes.Buffer
@@ -115,22 +99,7 @@ func TestHTMLRendersInChromium(t *testing.T) {
 	assert.Contains(t, html, "default-src 'none'")
 	assert.Contains(t, html, "web &lt;b&gt;") // escaped
 
-	bin := chromium(t)
-	dir := t.TempDir()
-	page := filepath.Join(dir, "report.html")
-	require.NoError(t, os.WriteFile(page, b.Bytes(), 0o600))
-	profile := filepath.Join(dir, "profile")
-	require.NoError(t, os.Mkdir(profile, 0o700))
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--user-data-dir="+profile,
-		"--dump-dom", "file://"+page)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	require.NoError(t, err, "chromium: %s", stderr.String())
-	dom := string(out)
+	dom := browsertest.DumpDOM(t, b.Bytes())
 
 	// 2 groups x 5 metrics: 10 charts. The page's script (its attributes
 	// exist only if it ran) found a drawn line or point in 9: web has no
