@@ -2,6 +2,8 @@ package paved_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,6 +22,8 @@ import (
 	"github.com/paved-dev/paved/pipeline"
 	"github.com/paved-dev/paved/pipeline/step"
 	"github.com/paved-dev/paved/policy"
+	"github.com/paved-dev/paved/supplychain"
+	"github.com/paved-dev/paved/supplychain/ledger"
 	"github.com/paved-dev/paved/supplychain/sign"
 )
 
@@ -346,4 +350,50 @@ func TestConcurrentFirstOpens(t *testing.T) {
 	entries, err := os.ReadDir(filepath.Join(dir, "keys"))
 	require.NoError(t, err)
 	assert.Len(t, entries, 4, "two keys and their public halves, no temporary file left")
+}
+
+// TestReleaseGateReadsTheLedger: the runner's release gate admits only
+// digests the ledger records as released, for the service WithService
+// names (every service's by default): DSO-SUP-05 reports a digest the
+// ledger has not released.
+func TestReleaseGateReadsTheLedger(t *testing.T) {
+	artifact := func(name string) supplychain.Subject {
+		sum := sha256.Sum256([]byte(name))
+		return supplychain.Subject{Name: name, Digest: supplychain.DigestSet{"sha256": hex.EncodeToString(sum[:])}}
+	}
+	shop, other := artifact("bin/shop"), artifact("bin/other")
+	unreleased := func(t *testing.T, p *paved.Program, subject supplychain.Subject) bool {
+		pl, err := pipeline.New("ship", pipeline.In(pipeline.Release, step.Command{Args: []string{"true"}}))
+		require.NoError(t, err)
+		run, err := p.Runner().Run(t.Context(), pl, pipeline.InDir(t.TempDir()), pipeline.ForSubject(subject))
+		require.ErrorIs(t, err, pipeline.ErrBlocked, "the default map blocks a release with no evidence")
+		c, ok := run.Gates[0].Decision.Control("DSO-SUP-05")
+		require.True(t, ok)
+		for _, v := range c.Violations {
+			if strings.Contains(v.Msg, "is not released in the ledger") {
+				return true
+			}
+		}
+		return false
+	}
+	for _, tc := range []struct {
+		name        string
+		opts        []paved.Option
+		shop, other bool
+	}{
+		{"every service", nil, false, false},
+		{"shop only", []paved.Option{paved.WithService("shop")}, false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := open(t, t.TempDir(), tc.opts...)
+			assert.True(t, unreleased(t, p, shop), "nothing is released yet")
+			for svc, a := range map[string]supplychain.Subject{"shop": shop, "other": other} {
+				_, err := p.Ledger().RecordRelease(t.Context(), ledger.Release{Service: svc, Version: "1.0.0",
+					ReleasedBy: "rm@example.com", Artifacts: []supplychain.Subject{a}})
+				require.NoError(t, err)
+			}
+			assert.Equal(t, tc.shop, unreleased(t, p, shop))
+			assert.Equal(t, tc.other, unreleased(t, p, other))
+		})
+	}
 }
