@@ -1,15 +1,18 @@
 package paved_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -396,4 +399,19 @@ func TestReleaseGateReadsTheLedger(t *testing.T) {
 			assert.Equal(t, tc.other, unreleased(t, p, other))
 		})
 	}
+}
+
+// TestClockAndLogger: WithClock stamps the store's records, the runner's
+// steps and the engine's decisions; WithLogger receives the runner's and
+// the store's logs.
+func TestClockAndLogger(t *testing.T) {
+	at := time.Date(2026, 3, 14, 9, 26, 53, 0, time.UTC)
+	var logs bytes.Buffer
+	p := open(t, t.TempDir(), paved.WithClock(func() time.Time { return at }),
+		paved.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	run := runBuild(t, p, t.TempDir())
+	assert.True(t, run.Steps[0].Record.RecordedAt.Equal(at), run.Steps[0].Record.RecordedAt)
+	assert.True(t, run.Steps[0].StartedAt.Equal(at), run.Steps[0].StartedAt)
+	assert.True(t, run.Gates[0].Decision.Time.Equal(at), run.Gates[0].Decision.Time)
+	assert.Contains(t, logs.String(), "pipeline: gate decided")
 }
