@@ -82,7 +82,11 @@ func Open(ctx context.Context, dir string, opts ...Option) (*Program, error) {
 	if dir == "" {
 		errs = append(errs, errors.New("paved: open: empty directory"))
 	}
-	for _, o := range opts {
+	for i, o := range opts {
+		if o == nil {
+			errs = append(errs, fmt.Errorf("paved: open: option %d is nil", i))
+			continue
+		}
 		if err := o.apply(&cfg); err != nil {
 			errs = append(errs, fmt.Errorf("paved: open: %w", err))
 		}

@@ -236,6 +236,7 @@ func TestBadOptions(t *testing.T) {
 		want []string
 	}{
 		{"empty dir", "", nil, []string{"empty directory"}},
+		{"nil option", "x", []paved.Option{paved.WithService("shop"), nil}, []string{"option 1 is nil"}},
 		{"nil map", "x", []paved.Option{paved.WithMap(nil)}, []string{"WithMap: nil map"}},
 		{"map twice", "x", []paved.Option{paved.WithMap(capability.Default()), paved.WithMapFile("m.yaml")}, []string{"WithMap and WithMapFile conflict"}},
 		{"signer twice", "x", []paved.Option{paved.WithSigner(signer), paved.WithSigner(signer)}, []string{"WithSigner given twice"}},
