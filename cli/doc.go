@@ -1,0 +1,20 @@
+// Package cli is paved's reference command-line interface as a library: a
+// cobra command tree that tool builders can run as it is (examples/paved
+// is nothing but its main) or mount under their own root command.
+//
+// Every command opens a paved.Program on the directory --dir names
+// (".paved" by default): init creates it, run wraps one CI command as a
+// gated, recorded pipeline step, evidence queries and proves the log,
+// verify checks a DSSE envelope offline against the Program's trust.
+//
+// Output is text for people or, with --output json, stable JSON for
+// machines. The exit codes are documented and fixed:
+//
+//	0  ok
+//	1  denied by policy, a failed step or a failed verification
+//	2  usage error: a bad flag, argument or input file
+//	3  internal error
+//
+// Errors say what failed, where, and what to do next. Main prints them on
+// stderr and returns the code; an error carrying a code is an *ExitError.
+package cli

@@ -1,0 +1,270 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/paved-dev/paved/evidence"
+)
+
+// bin is the CLI, built once for the package's tests by TestMain.
+var bin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "paved-cli-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(3)
+	}
+	bin = filepath.Join(dir, "paved")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
+		os.RemoveAll(dir)
+		os.Exit(3)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// result is one run of the CLI.
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// paved runs the built CLI in dir with args.
+func paved(t *testing.T, dir string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	code := 0
+	if ee, ok := errors.AsType[*exec.ExitError](err); ok {
+		code = ee.ExitCode()
+	} else {
+		require.NoError(t, err)
+	}
+	return result{code, out.String(), errOut.String()}
+}
+
+// ok runs the CLI and requires exit 0.
+func ok(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	r := paved(t, dir, args...)
+	require.Equal(t, 0, r.code, "paved %s\nstdout: %s\nstderr: %s", strings.Join(args, " "), r.stdout, r.stderr)
+	return r.stdout
+}
+
+// decode decodes the JSON the CLI wrote.
+func decode[T any](t *testing.T, out string) T {
+	t.Helper()
+	var v T
+	require.NoError(t, json.Unmarshal([]byte(out), &v), out)
+	return v
+}
+
+type record struct {
+	ID            string `json:"id"`
+	Index         uint64 `json:"index"`
+	PredicateType string `json:"predicateType"`
+	Stage         string `json:"stage"`
+	Subjects      []struct {
+		Name   string            `json:"name"`
+		Digest map[string]string `json:"digest"`
+	} `json:"subjects"`
+	Signers []struct {
+		Name string `json:"name"`
+	} `json:"signers"`
+}
+
+func TestPipelineThroughCLI(t *testing.T) {
+	dir := t.TempDir()
+
+	// init creates the directory with private keys, and is idempotent.
+	first := decode[map[string]any](t, ok(t, dir, "init", "--output", "json"))
+	assert.Equal(t, ".paved", first["dir"])
+	assert.EqualValues(t, 0, first["records"])
+	fi, err := os.Stat(filepath.Join(dir, ".paved", "keys", "signer.pem"))
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+	again := decode[map[string]any](t, ok(t, dir, "init", "-o", "json"))
+	assert.Equal(t, first, again, "a second init keeps the keys")
+	assert.Contains(t, ok(t, dir, "init"), "paved directory .paved ready: 0 records")
+
+	// A build step that makes an artifact: recorded, then blocked by the
+	// build gate, which finds no SBOM, provenance or scans for it.
+	r := paved(t, dir, "run", "--stage", "build", "--step", "compile", "--product", "app.bin", "-o", "json", "--", "sh", "-c", "echo binary > app.bin")
+	require.Equal(t, 1, r.code, r.stderr)
+	run := decode[struct {
+		RunID   string `json:"runId"`
+		Outcome string `json:"outcome"`
+		Subject struct {
+			Name string `json:"name"`
+		} `json:"subject"`
+		Steps []struct {
+			Name     string `json:"name"`
+			Failed   bool   `json:"failed"`
+			ExitCode int    `json:"exitCode"`
+			Record   string `json:"record"`
+		} `json:"steps"`
+		Gates []struct {
+			Stage   string `json:"stage"`
+			Outcome string `json:"outcome"`
+			Record  string `json:"record"`
+			Failing []struct {
+				Control string `json:"control"`
+				Reason  string `json:"reason"`
+			} `json:"failing"`
+		} `json:"gates"`
+	}](t, r.stdout)
+	assert.Equal(t, "blocked", run.Outcome)
+	assert.Equal(t, "app.bin", run.Subject.Name)
+	require.Len(t, run.Steps, 1)
+	assert.Equal(t, "compile", run.Steps[0].Name)
+	assert.False(t, run.Steps[0].Failed)
+	require.Len(t, run.Gates, 1)
+	assert.Equal(t, "blocked", run.Gates[0].Outcome)
+	require.NotEmpty(t, run.Gates[0].Failing)
+	var reasons []string
+	for _, f := range run.Gates[0].Failing {
+		reasons = append(reasons, f.Control+": "+f.Reason)
+	}
+	assert.Contains(t, strings.Join(reasons, "\n"), "no SBOM for app.bin")
+	assert.Contains(t, r.stderr, "stage build blocked by policy")
+	assert.Contains(t, r.stderr, "paved evidence get "+run.Gates[0].Record, "the error says where to look next")
+	data, err := os.ReadFile(filepath.Join(dir, "app.bin"))
+	require.NoError(t, err)
+	assert.Equal(t, "binary\n", string(data), "the command ran in the working directory")
+
+	// A failing command fails its step: exit 1, in text.
+	r = paved(t, dir, "run", "--stage", "test", "--step", "unit", "--subject", "app.bin", "--", "sh", "-c", "echo 2 tests failed >&2; exit 4")
+	require.Equal(t, 1, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "step test/unit: FAILED: exit 4: 2 tests failed (exit 4, record sha256:")
+	assert.Contains(t, r.stderr, "step unit failed")
+
+	// The evidence log holds the step, the gate decision and the runs.
+	records := decode[[]record](t, ok(t, dir, "evidence", "query", "--stage", "build", "-o", "json"))
+	ids := map[string]record{}
+	for _, rec := range records {
+		ids[rec.ID] = rec
+		assert.Equal(t, "build", rec.Stage)
+		require.NotEmpty(t, rec.Signers)
+		assert.Equal(t, "paved", rec.Signers[0].Name)
+	}
+	require.Contains(t, ids, run.Steps[0].Record)
+	require.Contains(t, ids, run.Gates[0].Record)
+	assert.Equal(t, "https://in-toto.io/attestation/link/v0.3", ids[run.Steps[0].Record].PredicateType)
+	testRecords := decode[[]record](t, ok(t, dir, "evidence", "query", "--stage", "test", "-o", "json"))
+	require.NotEmpty(t, testRecords)
+	assert.Empty(t, decode[[]record](t, ok(t, dir, "evidence", "query", "--stage", "release", "-o", "json")), "stable JSON: an empty list, not null")
+	text := ok(t, dir, "evidence", "query", "--stage", "build")
+	assert.Contains(t, text, run.Steps[0].Record+" https://in-toto.io/attestation/link/v0.3 stage=build subject=app.bin@sha256:")
+
+	// get, as JSON and as the exact envelope, which verify accepts offline.
+	step := run.Steps[0].Record
+	got := decode[record](t, ok(t, dir, "evidence", "get", step, "-o", "json"))
+	assert.Equal(t, ids[step], got)
+	env := filepath.Join(dir, "step.intoto.json")
+	require.NoError(t, os.WriteFile(env, []byte(ok(t, dir, "evidence", "get", "--envelope", step)), 0o600))
+	verified := decode[map[string]any](t, ok(t, dir, "verify", env, "-o", "json"))
+	assert.Equal(t, true, verified["verified"])
+	assert.Equal(t, "https://in-toto.io/attestation/link/v0.3", verified["predicateType"])
+	assert.Contains(t, ok(t, dir, "verify", env), "verified: "+env)
+
+	// A tampered envelope fails verification: exit 1.
+	raw, err := os.ReadFile(env)
+	require.NoError(t, err)
+	var e map[string]any
+	require.NoError(t, json.Unmarshal(raw, &e))
+	payload := []byte(e["payload"].(string))
+	payload[10] ^= 1
+	e["payload"] = string(payload)
+	raw, err = json.Marshal(e)
+	require.NoError(t, err)
+	bad := filepath.Join(dir, "bad.intoto.json")
+	require.NoError(t, os.WriteFile(bad, raw, 0o600))
+	r = paved(t, dir, "verify", bad)
+	assert.Equal(t, 1, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "bad.intoto.json")
+	assert.Empty(t, r.stdout)
+
+	// checkpoint, prove and audit agree on the log.
+	cp := decode[struct {
+		Origin string `json:"origin"`
+		Size   uint64 `json:"size"`
+		Root   string `json:"root"`
+		Note   string `json:"note"`
+	}](t, ok(t, dir, "evidence", "checkpoint", "-o", "json"))
+	assert.Greater(t, cp.Size, uint64(len(records)))
+	assert.True(t, strings.HasPrefix(cp.Note, cp.Origin+"\n"))
+	proof := decode[struct {
+		Record   record `json:"record"`
+		Verified bool   `json:"verified"`
+		Size     uint64 `json:"size"`
+		Index    uint64 `json:"index"`
+		Hashes   []string
+	}](t, ok(t, dir, "evidence", "prove", step, "-o", "json"))
+	assert.True(t, proof.Verified)
+	assert.Equal(t, cp.Size, proof.Size)
+	assert.Equal(t, ids[step].Index, proof.Index)
+	assert.NotEmpty(t, proof.Hashes)
+	audit := decode[map[string]any](t, ok(t, dir, "evidence", "audit", "-o", "json"))
+	assert.Equal(t, true, audit["ok"])
+	assert.EqualValues(t, cp.Size, audit["size"])
+	assert.Equal(t, cp.Root, audit["root"])
+
+	// export writes a pack that verifies with nothing but the verifier key.
+	exported := decode[map[string]any](t, ok(t, dir, "evidence", "export", "--stage", "build", "--out", "build.pack", "-o", "json"))
+	f, err := os.Open(filepath.Join(dir, "build.pack"))
+	require.NoError(t, err)
+	defer f.Close()
+	pack, err := evidence.VerifyPack(f, exported["verifierKey"].(string))
+	require.NoError(t, err)
+	assert.Len(t, pack.Records, len(records))
+}
+
+func TestExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	ok(t, dir, "init")
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		say  string
+	}{
+		{"unknown flag", []string{"--bogus"}, 2, "unknown flag: --bogus"},
+		{"unknown command", []string{"frobnicate"}, 2, "unknown command"},
+		{"missing argument", []string{"evidence", "get"}, 2, "accepts 1 arg(s), received 0"},
+		{"bad output", []string{"-o", "yaml", "init"}, 2, `--output "yaml": must be text, json or sarif`},
+		{"unsupported output", []string{"-o", "sarif", "init"}, 2, "paved init supports text, json"},
+		{"bad stage", []string{"run", "--stage", "ship", "--step", "x", "--", "true"}, 2, "stages are plan, build, test, release, operate"},
+		{"missing step flag", []string{"run", "--stage", "build", "--", "true"}, 2, `required flag(s) "step" not set`},
+		{"no dir", []string{"--dir", "elsewhere", "evidence", "audit"}, 2, "run 'paved init --dir elsewhere' first"},
+		{"unknown record", []string{"evidence", "get", "sha256:" + strings.Repeat("0", 64)}, 2, "list record IDs with 'paved evidence query'"},
+		{"missing envelope", []string{"verify", "nope.json"}, 2, "nope.json"},
+		{"bad map", []string{"--map", "nope.yaml", "evidence", "audit"}, 2, "check the --map file"},
+		{"no subject", []string{"run", "--stage", "build", "--step", "x", "--", "true"}, 1, "give the run its artifact with --product FILE or --subject FILE"},
+		{"not an envelope", []string{"verify", ".paved/keys/signer.pem.pub"}, 1, "not a well-formed DSSE envelope"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := paved(t, dir, tc.args...)
+			assert.Equal(t, tc.code, r.code, r.stderr)
+			assert.Contains(t, r.stderr, tc.say)
+		})
+	}
+	_, err := os.Stat(filepath.Join(dir, "elsewhere"))
+	assert.ErrorIs(t, err, os.ErrNotExist, "a mistyped --dir creates nothing")
+}
