@@ -6,9 +6,13 @@
 // (".paved" by default): init creates it, run wraps one CI command as a
 // gated, recorded pipeline step, evidence queries and proves the log,
 // verify checks a DSSE envelope offline against the Program's trust.
+// sbom generates, records and compares SBOMs, vuln scans one against a
+// local OSV directory and secrets scans a tree; none of them touches the
+// network. Long work shows a spinner on stderr, only when stderr is a
+// terminal.
 //
 // Output is text for people or, with --output json, stable JSON for
-// machines. The exit codes are documented and fixed:
+// machines (lists are never null); the scans also write SARIF. The exit codes are documented and fixed:
 //
 //	0  ok
 //	1  denied by policy, a failed step or a failed verification

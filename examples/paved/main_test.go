@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -267,4 +269,76 @@ func TestExitCodes(t *testing.T) {
 	}
 	_, err := os.Stat(filepath.Join(dir, "elsewhere"))
 	assert.ErrorIs(t, err, os.ErrNotExist, "a mistyped --dir creates nothing")
+}
+
+func TestSupplyChainCommands(t *testing.T) {
+	dir := t.TempDir()
+	ok(t, dir, "init")
+	testdata, err := filepath.Abs("testdata")
+	require.NoError(t, err)
+	old, cur, osv := filepath.Join(testdata, "old.cdx.json"), filepath.Join(testdata, "new.cdx.json"), filepath.Join(testdata, "osv")
+
+	// generate: a CycloneDX SBOM of a Go module, offline.
+	mod := filepath.Join(dir, "hello")
+	require.NoError(t, os.MkdirAll(mod, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(mod, "go.mod"), []byte("module example.com/hello\n\ngo 1.26\n"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(mod, "main.go"), []byte("package main\n\nfunc main() {}\n"), 0o644))
+	gen := decode[map[string]any](t, ok(t, dir, "sbom", "generate", "hello", "--out", "hello.cdx.json", "-o", "json"))
+	assert.EqualValues(t, 1, gen["components"], "the main module")
+	data, err := os.ReadFile(filepath.Join(dir, "hello.cdx.json"))
+	require.NoError(t, err)
+	assert.Contains(t, string(data), `"name": "example.com/hello"`)
+	r := paved(t, dir, "sbom", "generate", "nowhere")
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stderr, "sbom of nowhere")
+
+	// ingest: recorded, signed, about the artifact.
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "shop"), []byte("shop binary"), 0o644))
+	rec := decode[record](t, ok(t, dir, "sbom", "ingest", old, "--subject", "shop", "-o", "json"))
+	assert.Equal(t, "https://cyclonedx.org/bom", rec.PredicateType)
+	require.Len(t, rec.Subjects, 1)
+	assert.Equal(t, "shop", rec.Subjects[0].Name)
+	assert.Equal(t, "build", rec.Stage)
+	found := decode[[]record](t, ok(t, dir, "evidence", "query", "--subject", "shop", "-o", "json"))
+	require.Len(t, found, 1)
+	assert.Equal(t, rec.ID, found[0].ID)
+	r = paved(t, dir, "sbom", "ingest", filepath.Join(testdata, "osv", "PAVED-CLI-0001.json"), "--subject", "shop")
+	assert.Equal(t, 2, r.code, "an OSV record is no SBOM")
+	assert.Contains(t, r.stderr, "PAVED-CLI-0001.json")
+
+	// diff, as text and as stable JSON.
+	assert.Equal(t, "+ example.com/colour v1.0.0\n- example.com/logfmt v0.2.0\n~ example.com/shop v1.0.0 -> v1.1.0\n~ example.com/widget v1.3.0 -> v1.4.0\n",
+		ok(t, dir, "sbom", "diff", old, cur))
+	diff := decode[map[string][]any](t, ok(t, dir, "sbom", "diff", old, old, "-o", "json"))
+	assert.Equal(t, map[string][]any{"added": {}, "removed": {}, "changed": {}}, diff)
+
+	// vuln scan: the old widget is vulnerable, the new one fixed.
+	out := ok(t, dir, "vuln", "scan", "--db", osv, old)
+	assert.Contains(t, out, "PAVED-CLI-0001 HIGH example.com/widget@v1.3.0")
+	assert.Contains(t, out, "fixed in 1.4.0, active")
+	r = paved(t, dir, "vuln", "scan", "--fail", "--db", osv, old, "-o", "sarif")
+	assert.Equal(t, 1, r.code, "--fail with an active finding")
+	sarif := decode[map[string]any](t, r.stdout)
+	assert.Equal(t, "2.1.0", sarif["version"])
+	assert.Contains(t, r.stdout, "PAVED-CLI-0001")
+	report := decode[struct {
+		Components int               `json:"components"`
+		Findings   []json.RawMessage `json:"findings"`
+	}](t, ok(t, dir, "vuln", "scan", "--fail", "--db", osv, cur, "-o", "json"))
+	assert.Equal(t, 3, report.Components)
+	assert.Empty(t, report.Findings)
+
+	// secrets scan: a token planted at run time is found, never shown.
+	src := filepath.Join(dir, "src")
+	require.NoError(t, os.MkdirAll(src, 0o755))
+	sum := sha256.Sum256([]byte("paved-cli-test"))
+	token := "ghp_" + hex.EncodeToString(sum[:])[:36]
+	require.NoError(t, os.WriteFile(filepath.Join(src, "main.go"), []byte("package main\n\nconst token = \""+token+"\"\n"), 0o644))
+	r = paved(t, dir, "secrets", "scan", "src", "-o", "json")
+	assert.Equal(t, 1, r.code, r.stderr)
+	assert.Contains(t, r.stdout, `"fingerprint": "main.go:github-pat:3"`)
+	assert.NotContains(t, r.stdout+r.stderr, token)
+	assert.Contains(t, r.stderr, "--ignore FINGERPRINT")
+	clean := ok(t, dir, "secrets", "scan", "src", "--ignore", "main.go:github-pat:3")
+	assert.Equal(t, "1 files scanned, 0 secrets found\n", clean)
 }
