@@ -288,9 +288,9 @@ func TestSupplyChainCommands(t *testing.T) {
 	data, err := os.ReadFile(filepath.Join(dir, "hello.cdx.json"))
 	require.NoError(t, err)
 	assert.Contains(t, string(data), `"name": "example.com/hello"`)
-	r := paved(t, dir, "sbom", "generate", "nowhere")
-	assert.Equal(t, 2, r.code)
-	assert.Contains(t, r.stderr, "sbom of nowhere")
+	r0 := paved(t, dir, "sbom", "generate", "nowhere")
+	assert.Equal(t, 2, r0.code)
+	assert.Contains(t, r0.stderr, "sbom of nowhere")
 
 	// ingest: recorded, signed, about the artifact.
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "shop"), []byte("shop binary"), 0o644))
@@ -302,6 +302,38 @@ func TestSupplyChainCommands(t *testing.T) {
 	found := decode[[]record](t, ok(t, dir, "evidence", "query", "--subject", "shop", "-o", "json"))
 	require.Len(t, found, 1)
 	assert.Equal(t, rec.ID, found[0].ID)
+	// policy eval: the SBOM meets the build gate's SBOM control; the
+	// missing scans and provenance block it.
+	request := fmt.Sprintf(`{"stage":"build","subject":{"name":"shop","digest":{"sha256":%q}},"evidence":[%q]}`, rec.Subjects[0].Digest["sha256"], rec.ID)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "request.json"), []byte(request), 0o644))
+	r := paved(t, dir, "policy", "eval", "request.json", "-o", "json")
+	require.Equal(t, 1, r.code, r.stderr)
+	decision := decode[struct {
+		Outcome  string   `json:"outcome"`
+		Evidence []string `json:"evidence"`
+		Controls []struct {
+			Control string `json:"control"`
+			Status  string `json:"status"`
+		} `json:"controls"`
+	}](t, r.stdout)
+	assert.Equal(t, "blocked", decision.Outcome)
+	assert.Equal(t, []string{rec.ID}, decision.Evidence)
+	statuses := map[string]string{}
+	for _, c := range decision.Controls {
+		statuses[c.Control] = c.Status
+	}
+	assert.Equal(t, "pass", statuses["DSO-BLD-04"], "an SBOM for the artifact")
+	assert.Equal(t, "error", statuses["DSO-BLD-05"], "no vulnerability scan")
+	assert.Contains(t, r.stderr, "request.json: blocked at build")
+	r = paved(t, dir, "policy", "eval", "request.json")
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stdout, "DSO-BLD-05 mandatory error: missing evidence")
+	assert.NotContains(t, r.stdout, "DSO-BLD-04", "text lists only what needs attention")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "typo.json"), []byte(`{"stage":"build","subjct":{}}`), 0o644))
+	r = paved(t, dir, "policy", "eval", "typo.json")
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stderr, `typo.json: json: unknown field "subjct"`)
+
 	r = paved(t, dir, "sbom", "ingest", filepath.Join(testdata, "osv", "PAVED-CLI-0001.json"), "--subject", "shop")
 	assert.Equal(t, 2, r.code, "an OSV record is no SBOM")
 	assert.Contains(t, r.stderr, "PAVED-CLI-0001.json")
