@@ -338,6 +338,42 @@ func TestSupplyChainCommands(t *testing.T) {
 	assert.Equal(t, 2, r.code, "an OSV record is no SBOM")
 	assert.Contains(t, r.stderr, "PAVED-CLI-0001.json")
 
+	// ledger: release the shop with its SBOM, deploy it, ask what runs
+	// where and which releases ship the vulnerable widget.
+	rel := decode[struct {
+		Service   string   `json:"service"`
+		Version   string   `json:"version"`
+		SBOMs     []string `json:"sboms"`
+		RecordID  string   `json:"recordId"`
+		Artifacts []struct {
+			Name string `json:"name"`
+		} `json:"artifacts"`
+	}](t, ok(t, dir, "ledger", "release", "--service", "shop", "--version", "1.0.0", "--artifact", "shop", "--by", "alice", "--sbom", rec.ID, "-o", "json"))
+	assert.Equal(t, []string{rec.ID}, rel.SBOMs)
+	require.Len(t, rel.Artifacts, 1)
+	assert.Equal(t, "shop", rel.Artifacts[0].Name)
+	r = paved(t, dir, "ledger", "release", "--service", "shop", "--version", "1.0.0", "--artifact", "shop", "--by", "alice")
+	assert.Equal(t, 2, r.code, "a version is released once")
+	assert.Contains(t, r.stderr, "release already recorded")
+	r = paved(t, dir, "ledger", "deploy", "--service", "shop", "--version", "2.0.0", "--environment", "prod", "--by", "bob")
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stderr, "record the release first with 'paved ledger release --service shop --version 2.0.0")
+	assert.Contains(t, ok(t, dir, "ledger", "deploy", "--service", "shop", "--version", "1.0.0", "--environment", "prod", "--by", "bob", "--id", "d-1"),
+		"deployed shop 1.0.0 to prod (normal, succeeded): record sha256:")
+	running := decode[[]map[string]string](t, ok(t, dir, "ledger", "where", "--environment", "prod", "-o", "json"))
+	require.Len(t, running, 1)
+	assert.Equal(t, "shop", running[0]["service"])
+	assert.Equal(t, "1.0.0", running[0]["version"])
+	assert.Equal(t, "d-1", running[0]["deployment"])
+	assert.Equal(t, rel.RecordID, running[0]["releaseRecord"])
+	assert.Equal(t, "nothing recorded as running in staging\n", ok(t, dir, "ledger", "where", "--environment", "staging"))
+	assert.Contains(t, ok(t, dir, "ledger", "where", "--package", "pkg:golang/example.com/widget", "--range", "<1.4.0"),
+		"shop 1.0.0 ships example.com/widget v1.3.0, deployed to [prod]\n1 of 1 releases ship pkg:golang/example.com/widget <1.4.0")
+	assert.Contains(t, ok(t, dir, "ledger", "where", "--package", "pkg:golang/example.com/widget", "--range", ">=1.4.0"), "0 of 1 releases")
+	r = paved(t, dir, "ledger", "where")
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stderr, "give exactly one of --environment and --package")
+
 	// diff, as text and as stable JSON.
 	assert.Equal(t, "+ example.com/colour v1.0.0\n- example.com/logfmt v0.2.0\n~ example.com/shop v1.0.0 -> v1.1.0\n~ example.com/widget v1.3.0 -> v1.4.0\n",
 		ok(t, dir, "sbom", "diff", old, cur))
