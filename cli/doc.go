@@ -8,7 +8,10 @@
 // verify checks a DSSE envelope offline against the Program's trust.
 // sbom generates, records and compares SBOMs, vuln scans one against a
 // local OSV directory and secrets scans a tree; none of them touches the
-// network. Long work shows a spinner on stderr, only when stderr is a
+// network. policy eval decides a gate request, ledger records releases
+// and deployments and says what shipped where, assess judges a release
+// against the capability map and writes its reports, dora computes the
+// delivery metrics from the log and trace draws what led to what. Long work shows a spinner on stderr, only when stderr is a
 // terminal.
 //
 // Output is text for people or, with --output json, stable JSON for

@@ -374,6 +374,64 @@ func TestSupplyChainCommands(t *testing.T) {
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, "give exactly one of --environment and --package")
 
+	// assess the release and write its reports.
+	as := decode[struct {
+		Scope struct {
+			Service string `json:"service"`
+			Release string `json:"release"`
+		} `json:"scope"`
+		Controls []struct {
+			Control string `json:"control"`
+			Status  string `json:"status"`
+		} `json:"controls"`
+		Overall struct {
+			Judged int `json:"judged"`
+		} `json:"overall"`
+	}](t, ok(t, dir, "assess", "--service", "shop", "--version", "1.0.0", "--report-dir", "reports", "-o", "json"))
+	assert.Equal(t, "shop", as.Scope.Service)
+	assert.Equal(t, "1.0.0", as.Scope.Release)
+	assert.NotZero(t, as.Overall.Judged)
+	controls := map[string]string{}
+	for _, c := range as.Controls {
+		controls[c.Control] = c.Status
+	}
+	assert.Equal(t, "pass", controls["DSO-BLD-04"], "the release's SBOM")
+	for _, name := range []string{"report.md", "report.html", "report.json"} {
+		fi, err := os.Stat(filepath.Join(dir, "reports", name))
+		require.NoError(t, err, name)
+		assert.NotZero(t, fi.Size(), name)
+	}
+	assert.Contains(t, ok(t, dir, "assess", "--service", "shop", "--version", "1.0.0"), "of shop 1.0.0: ")
+	r = paved(t, dir, "assess", "--service", "shop", "--version", "9.9.9")
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stderr, "unknown release")
+
+	// dora counts the deployment; trace links the release to its artifact
+	// and SBOM.
+	dora := decode[struct {
+		Groups []struct {
+			Service     string `json:"service"`
+			Environment string `json:"environment"`
+			Metrics     struct {
+				DeploymentFrequency struct {
+					N int `json:"n"`
+				} `json:"deploymentFrequency"`
+			} `json:"metrics"`
+		} `json:"groups"`
+	}](t, ok(t, dir, "dora", "--html", "dora.html", "-o", "json"))
+	require.Len(t, dora.Groups, 1)
+	assert.Equal(t, "prod", dora.Groups[0].Environment)
+	assert.Equal(t, 1, dora.Groups[0].Metrics.DeploymentFrequency.N)
+	_, err = os.Stat(filepath.Join(dir, "dora.html"))
+	require.NoError(t, err)
+	graph := ok(t, dir, "trace", "release:shop@1.0.0")
+	assert.True(t, strings.HasPrefix(graph, "flowchart"), graph)
+	assert.Contains(t, graph, "artifact: shop")
+	assert.Contains(t, ok(t, dir, "trace", "--artifact", "shop", "--dot"), "digraph")
+	r = paved(t, dir, "trace", "release:shop@7")
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stderr, "nothing recorded about the start")
+
 	// diff, as text and as stable JSON.
 	assert.Equal(t, "+ example.com/colour v1.0.0\n- example.com/logfmt v0.2.0\n~ example.com/shop v1.0.0 -> v1.1.0\n~ example.com/widget v1.3.0 -> v1.4.0\n",
 		ok(t, dir, "sbom", "diff", old, cur))
