@@ -2,10 +2,12 @@
 // cobra command tree that tool builders can run as it is (examples/paved
 // is nothing but its main) or mount under their own root command.
 //
-// Every command opens a paved.Program on the directory --dir names
-// (".paved" by default): init creates it, run wraps one CI command as a
-// gated, recorded pipeline step, evidence queries and proves the log,
-// verify checks a DSSE envelope offline against the Program's trust.
+// The commands that read or write evidence open a paved.Program on the
+// directory --dir names (".paved" by default; --map gates with another
+// capability map): init creates it, run wraps one CI command as a gated,
+// recorded pipeline step, evidence queries and proves the log, attest and
+// sign make signed statements, verify checks a DSSE envelope offline
+// against the Program's trust.
 // sbom generates, records and compares SBOMs, vuln scans one against a
 // local OSV directory and secrets scans a tree; none of them touches the
 // network. policy eval decides a gate request, ledger records releases

@@ -2,18 +2,15 @@ package cli
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
 
-	"github.com/paved-dev/paved/evidence"
 	"github.com/paved-dev/paved/supplychain"
 	"github.com/paved-dev/paved/supplychain/attest"
 	"github.com/paved-dev/paved/supplychain/sbom"
-	"github.com/paved-dev/paved/supplychain/sign"
 )
 
 func (a *app) sbomCmd() *cobra.Command {
@@ -137,19 +134,11 @@ func (a *app) sbomIngestCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			env, err := sign.Sign(cmd.Context(), p.Signer(), st)
+			_, rec, err := signStatement(cmd.Context(), p, st, stage, nil)
 			if err != nil {
 				return err
 			}
-			raw, err := json.Marshal(env)
-			if err != nil {
-				return err
-			}
-			recs, err := p.Store().Append(cmd.Context(), evidence.Entry{Envelope: raw, Stage: stage})
-			if err != nil {
-				return err
-			}
-			v := viewOf(recs[0])
+			v := viewOf(*rec)
 			if a.output == "json" {
 				return writeJSON(cmd.OutOrStdout(), v)
 			}

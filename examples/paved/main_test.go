@@ -468,3 +468,53 @@ func TestSupplyChainCommands(t *testing.T) {
 	clean := ok(t, dir, "secrets", "scan", "src", "--ignore", "main.go:github-pat:3")
 	assert.Equal(t, "1 files scanned, 0 secrets found\n", clean)
 }
+
+func TestAttestAndSign(t *testing.T) {
+	dir := t.TempDir()
+	ok(t, dir, "init")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "app"), []byte("app binary"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "review.json"), []byte(`{"reviewer":"carol","result":"approved"}`), 0o644))
+
+	rec := decode[record](t, ok(t, dir, "attest", "--type", "https://example.test/review/v1", "--predicate", "review.json",
+		"--subject", "app", "--stage", "test", "--label", "team=shop", "--out", "review.intoto.json", "-o", "json"))
+	assert.Equal(t, "https://example.test/review/v1", rec.PredicateType)
+	assert.Equal(t, "test", rec.Stage)
+	found := decode[[]record](t, ok(t, dir, "evidence", "query", "--label", "team=shop", "-o", "json"))
+	require.Len(t, found, 1)
+	assert.Equal(t, rec.ID, found[0].ID)
+	assert.Contains(t, ok(t, dir, "verify", "review.intoto.json"), "predicate: https://example.test/review/v1")
+
+	// sign: the statement inside the envelope, signed again to standard
+	// output, verifies; a statement that is not one is a usage error.
+	raw, err := os.ReadFile(filepath.Join(dir, "review.intoto.json"))
+	require.NoError(t, err)
+	var env struct {
+		Payload []byte `json:"payload"`
+	}
+	require.NoError(t, json.Unmarshal(raw, &env))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "statement.json"), env.Payload, 0o644))
+	signed := ok(t, dir, "sign", "statement.json")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "signed.json"), []byte(signed), 0o644))
+	assert.Contains(t, ok(t, dir, "verify", "signed.json"), "verified: signed.json")
+	r := paved(t, dir, "sign", "review.json")
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stderr, "review.json")
+	assert.Contains(t, r.stderr, "in-toto Statement")
+
+	// Another paved directory's key is not trusted here: exit 1.
+	other := t.TempDir()
+	ok(t, other, "init")
+	require.NoError(t, os.WriteFile(filepath.Join(other, "statement.json"), env.Payload, 0o644))
+	foreign := ok(t, other, "sign", "statement.json")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "foreign.json"), []byte(foreign), 0o644))
+	r = paved(t, dir, "verify", "foreign.json")
+	assert.Equal(t, 1, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "foreign.json: NOT VERIFIED")
+
+	// A store that cannot be opened is an internal error: exit 3, saying
+	// where to look.
+	require.NoError(t, os.WriteFile(filepath.Join(other, ".paved", "evidence.db"), []byte("not a database"), 0o600))
+	r = paved(t, other, "evidence", "audit")
+	assert.Equal(t, 3, r.code, r.stderr)
+	assert.Contains(t, r.stderr, ".paved")
+}
