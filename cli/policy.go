@@ -12,6 +12,7 @@ import (
 
 	"github.com/paved-dev/paved/capability"
 	"github.com/paved-dev/paved/policy"
+	"github.com/paved-dev/paved/policy/policytest"
 	"github.com/paved-dev/paved/supplychain"
 	"github.com/paved-dev/paved/supplychain/attest"
 )
@@ -155,6 +156,65 @@ func (a *app) policyCmd() *cobra.Command {
 		}),
 	}
 	eval.Flags().BoolVar(&explain, "explain", false, "include the evaluation's trace in the JSON decision")
-	cmd.AddCommand(eval)
+	cmd.AddCommand(eval, a.policyTestCmd())
 	return cmd
+}
+
+// testResult is one Rego test's outcome as policy test reports it.
+type testResult struct {
+	Name     string `json:"name"`
+	Location string `json:"location"`
+	Passed   bool   `json:"passed"`
+	Message  string `json:"message,omitempty"`
+}
+
+func (a *app) policyTestCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "test [POLICY-DIR]",
+		Short: "Run the Rego tests (test_* rules) of a policy directory, or of the built-in library; exit 1 when one fails",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: action(func(cmd *cobra.Command, args []string) error {
+			if err := a.formats(cmd, "text", "json"); err != nil {
+				return err
+			}
+			fsys, where := policy.Library(), "the built-in library"
+			if len(args) == 1 {
+				if _, err := statStore(args[0]); err != nil {
+					return usage(err, "pass a directory of .rego files and their _test.rego files")
+				}
+				fsys, where = os.DirFS(args[0]), args[0]
+			}
+			results, err := policytest.Results(cmd.Context(), fsys)
+			if err != nil {
+				return usage(fmt.Errorf("policies of %s: %w", where, err), "fix the Rego errors above")
+			}
+			views, failed := []testResult{}, 0
+			for _, r := range results {
+				views = append(views, testResult(r))
+				if !r.Passed {
+					failed++
+				}
+			}
+			w := cmd.OutOrStdout()
+			if a.output == "json" {
+				if err := writeJSON(w, views); err != nil {
+					return err
+				}
+			} else {
+				for _, r := range views {
+					if !r.Passed {
+						fmt.Fprintf(w, "FAIL %s (%s): %s\n", r.Name, r.Location, r.Message)
+					}
+				}
+				fmt.Fprintf(w, "%d tests, %d passed, %d failed\n", len(views), len(views)-failed, failed)
+			}
+			if len(views) == 0 {
+				return usage(fmt.Errorf("no Rego tests in %s", where), "tests are rules named test_* in _test.rego files")
+			}
+			if failed > 0 {
+				return denied(fmt.Errorf("%d of %d policy tests failed in %s", failed, len(views), where), "")
+			}
+			return nil
+		}),
+	}
 }

@@ -518,3 +518,52 @@ func TestAttestAndSign(t *testing.T) {
 	assert.Equal(t, 3, r.code, r.stderr)
 	assert.Contains(t, r.stderr, ".paved")
 }
+
+func TestPolicyTest(t *testing.T) {
+	dir := t.TempDir()
+	assert.Regexp(t, `^\d+ tests, (\d+) passed, 0 failed\n$`, ok(t, dir, "policy", "test"), "the built-in library's tests")
+
+	pol := filepath.Join(dir, "pol")
+	require.NoError(t, os.MkdirAll(pol, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(pol, "size.rego"), []byte(`package acme.size
+
+deny contains msg if {
+	input.size > 10
+	msg := sprintf("artifact too large: %d", [input.size])
+}
+`), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(pol, "size_test.rego"), []byte(`package acme.size_test
+
+import data.acme.size
+
+test_small_allowed if {
+	count(size.deny) == 0 with input as {"size": 3}
+}
+
+test_large_denied if {
+	count(size.deny) == 1 with input as {"size": 30}
+}
+`), 0o644))
+	results := decode[[]map[string]any](t, ok(t, dir, "policy", "test", "pol", "-o", "json"))
+	require.Len(t, results, 2)
+	assert.Equal(t, "data.acme.size_test.test_large_denied", results[0]["name"])
+	assert.Equal(t, true, results[0]["passed"])
+
+	require.NoError(t, os.WriteFile(filepath.Join(pol, "wrong_test.rego"), []byte(`package acme.wrong_test
+
+import data.acme.size
+
+test_wrong_expectation if {
+	count(size.deny) == 0 with input as {"size": 30}
+}
+`), 0o644))
+	r := paved(t, dir, "policy", "test", "pol")
+	assert.Equal(t, 1, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "FAIL data.acme.wrong_test.test_wrong_expectation (wrong_test.rego:5)")
+	assert.Contains(t, r.stdout, "3 tests, 2 passed, 1 failed")
+
+	require.NoError(t, os.WriteFile(filepath.Join(pol, "broken.rego"), []byte("package acme.broken\n\ndeny contains msg if {\n"), 0o644))
+	r = paved(t, dir, "policy", "test", "pol")
+	assert.Equal(t, 2, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "broken.rego")
+}
