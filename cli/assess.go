@@ -3,12 +3,16 @@ package cli
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/paved-dev/paved"
 	"github.com/paved-dev/paved/capability"
 	"github.com/paved-dev/paved/evidence/report"
 	"github.com/paved-dev/paved/evidence/trace"
@@ -18,17 +22,44 @@ import (
 	"github.com/paved-dev/paved/supplychain"
 )
 
-// assess runs the capability assessment of a recorded release.
+// assessRelease assesses the map's controls for the artifacts of the
+// recorded release service@version, in env if set.
+func assessRelease(cmd *cobra.Command, p *paved.Program, service, version, env string) (*capability.Assessment, error) {
+	ctx := cmd.Context()
+	rel, err := p.Ledger().Release(ctx, service, version)
+	if err != nil {
+		return nil, ledgerError(err, fmt.Sprintf("list what runs with 'paved ledger where', or record the release with 'paved ledger release --service %s --version %s ...'", service, version))
+	}
+	released, err := p.Ledger().Released(ctx, service)
+	if err != nil {
+		return nil, err
+	}
+	scope := capability.AssessmentScope{Service: service, Release: version, Subjects: rel.Artifacts, Environment: env, Released: released}
+	stop := progress(cmd, "assessing "+service+" "+version)
+	defer stop()
+	return capability.Assess(ctx, p.Map(), p.Store(), p.Engine(), scope)
+}
+
+// releaseFlags binds the flags that name a release and its environment.
+func releaseFlags(cmd *cobra.Command, service, version, env *string) {
+	f := cmd.Flags()
+	f.StringVar(service, "service", "", "the service assessed")
+	f.StringVar(version, "version", "", "its released version")
+	f.StringVar(env, "environment", "", "the target environment, for its controls and exceptions")
+	_ = cmd.MarkFlagRequired("service")
+	_ = cmd.MarkFlagRequired("version")
+}
+
 func (a *app) assessCmd() *cobra.Command {
-	var service, version, env, reportDir string
+	var service, version, env string
 	cmd := &cobra.Command{
-		Use:   "assess --service S --version V [--environment E] [--report-dir DIR]",
-		Short: "Assess the capability map's controls against a release's evidence; optionally write the reports",
-		Long: "assess judges every control of the map for the artifacts of a recorded release: pass, fail, no evidence, manual... " +
-			"with the scores per area and the backlog of gaps. --report-dir writes report.md, report.html and report.json there.",
+		Use:   "assess --service S --version V [--environment E]",
+		Short: "Assess the capability map's controls against a recorded release's evidence",
+		Long: "assess judges every control of the map for the artifacts of a recorded release (pass, fail, no evidence, manual...) " +
+			"and prints the scores per area and the size of the backlog of gaps; --output json gives the whole assessment.",
 		Args: cobra.NoArgs,
 		RunE: action(func(cmd *cobra.Command, _ []string) error {
-			if err := a.formats(cmd, "text", "json", "sarif"); err != nil {
+			if err := a.formats(cmd, "text", "json"); err != nil {
 				return err
 			}
 			p, err := a.open(cmd.Context(), false)
@@ -36,42 +67,13 @@ func (a *app) assessCmd() *cobra.Command {
 				return err
 			}
 			defer p.Close(cmd.Context())
-			ctx := cmd.Context()
-			rel, err := p.Ledger().Release(ctx, service, version)
-			if err != nil {
-				return ledgerError(err, fmt.Sprintf("list what was released with 'paved ledger where', or record it with 'paved ledger release --service %s --version %s ...'", service, version))
-			}
-			released, err := p.Ledger().Released(ctx, service)
+			as, err := assessRelease(cmd, p, service, version, env)
 			if err != nil {
 				return err
-			}
-			scope := capability.AssessmentScope{Service: service, Release: version, Subjects: rel.Artifacts, Environment: env, Released: released}
-			stop := progress(cmd, "assessing "+service+" "+version)
-			as, err := capability.Assess(ctx, p.Map(), p.Store(), p.Engine(), scope)
-			stop()
-			if err != nil {
-				return err
-			}
-			rep, err := report.New(ctx, p.Store(), p.Map(), as)
-			if err != nil {
-				return err
-			}
-			if reportDir != "" {
-				if err := writeReports(rep, reportDir); err != nil {
-					return usage(err, "pass a writable --report-dir")
-				}
 			}
 			w := cmd.OutOrStdout()
-			switch a.output {
-			case "json":
+			if a.output == "json" {
 				return writeJSON(w, as)
-			case "sarif":
-				b, err := rep.SARIF()
-				if err != nil {
-					return err
-				}
-				_, err = w.Write(b)
-				return err
 			}
 			fmt.Fprintf(w, "assessment %s of %s %s", as.ID, service, version)
 			if env != "" {
@@ -82,41 +84,96 @@ func (a *app) assessCmd() *cobra.Command {
 				fmt.Fprintf(w, "  %-14s %5.1f%% (%d judged of %d)\n", ar.Area, ar.Rate, ar.Judged, ar.Total)
 			}
 			fmt.Fprintf(w, "%d gaps in the backlog\n", len(as.Backlog))
-			if reportDir != "" {
-				fmt.Fprintf(w, "reports written to %s\n", reportDir)
-			}
 			return nil
 		}),
 	}
-	f := cmd.Flags()
-	f.StringVar(&service, "service", "", "the service assessed")
-	f.StringVar(&version, "version", "", "its released version")
-	f.StringVar(&env, "environment", "", "the target environment, for its controls and exceptions")
-	f.StringVar(&reportDir, "report-dir", "", "write report.md, report.html and report.json to this directory")
-	_ = cmd.MarkFlagRequired("service")
-	_ = cmd.MarkFlagRequired("version")
+	releaseFlags(cmd, &service, &version, &env)
 	return cmd
 }
 
-// writeReports writes the report in its three forms under dir.
-func writeReports(rep *report.Report, dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
+func (a *app) reportCmd() *cobra.Command {
+	var service, version, env, out string
+	cmd := &cobra.Command{
+		Use:   "report --service S --version V --out DIR [--environment E]",
+		Short: "Write a release's assessment reports (Markdown, HTML, JSON) and a signed, verifiable report pack",
+		Long: "report assesses the release as assess does and writes report.md, report.html and report.json to --out, with report.pack: " +
+			"the files, a signed report statement recorded in the log, and the evidence with its inclusion proofs, which examples/verifypack checks offline. " +
+			"--output sarif writes the gaps as SARIF instead of a summary.",
+		Args: cobra.NoArgs,
+		RunE: action(func(cmd *cobra.Command, _ []string) error {
+			if err := a.formats(cmd, "text", "json", "sarif"); err != nil {
+				return err
+			}
+			p, err := a.open(cmd.Context(), false)
+			if err != nil {
+				return err
+			}
+			defer p.Close(cmd.Context())
+			as, err := assessRelease(cmd, p, service, version, env)
+			if err != nil {
+				return err
+			}
+			rep, err := report.New(cmd.Context(), p.Store(), p.Map(), as)
+			if err != nil {
+				return err
+			}
+			files, err := reportFiles(rep)
+			if err != nil {
+				return err
+			}
+			var pack bytes.Buffer
+			if err := report.WritePack(cmd.Context(), &pack, p.Store(), p.Signer(), as, files); err != nil {
+				return err
+			}
+			files["report.pack"] = pack.Bytes()
+			if err := os.MkdirAll(out, 0o755); err != nil {
+				return usage(err, "pass a writable --out directory")
+			}
+			names := make([]string, 0, len(files))
+			for name, data := range files {
+				if err := os.WriteFile(filepath.Join(out, name), data, 0o644); err != nil {
+					return usage(err, "pass a writable --out directory")
+				}
+				names = append(names, name)
+			}
+			slices.Sort(names)
+			w := cmd.OutOrStdout()
+			switch a.output {
+			case "sarif":
+				b, err := rep.SARIF()
+				if err != nil {
+					return err
+				}
+				_, err = w.Write(b)
+				return err
+			case "json":
+				return writeJSON(w, map[string]any{"assessment": as.ID, "dir": out, "files": names,
+					"passRate": as.Overall.Rate, "verifierKey": p.CheckpointVerifierKey()})
+			}
+			fmt.Fprintf(w, "assessment %s of %s %s: %.1f%% pass; wrote %s to %s\n", as.ID, service, version, as.Overall.Rate, strings.Join(names, ", "), out)
+			fmt.Fprintf(w, "verify the pack offline: go run ./examples/verifypack -key '%s' %s\n", p.CheckpointVerifierKey(), filepath.Join(out, "report.pack"))
+			return nil
+		}),
 	}
-	for name, write := range map[string]func(*bytes.Buffer) error{
-		"report.md":   func(b *bytes.Buffer) error { return rep.WriteMarkdown(b) },
-		"report.html": func(b *bytes.Buffer) error { return rep.WriteHTML(b) },
-		"report.json": func(b *bytes.Buffer) error { return rep.WriteJSON(b) },
+	releaseFlags(cmd, &service, &version, &env)
+	cmd.Flags().StringVar(&out, "out", "", "the directory to write the reports to")
+	_ = cmd.MarkFlagRequired("out")
+	return cmd
+}
+
+// reportFiles renders the report in its three forms.
+func reportFiles(rep *report.Report) (map[string][]byte, error) {
+	files := map[string][]byte{}
+	for name, write := range map[string]func(io.Writer) error{
+		"report.md": rep.WriteMarkdown, "report.html": rep.WriteHTML, "report.json": rep.WriteJSON,
 	} {
 		var b bytes.Buffer
 		if err := write(&b); err != nil {
-			return fmt.Errorf("%s: %w", name, err)
+			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, name), b.Bytes(), 0o644); err != nil {
-			return err
-		}
+		files[name] = b.Bytes()
 	}
-	return nil
+	return files, nil
 }
 
 // dora computes the DORA metrics from the deployments, incidents and

@@ -124,7 +124,7 @@ func New(opts ...Option) *cobra.Command {
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return usage(err, fmt.Sprintf("see '%s --help'", cmd.CommandPath()))
 	})
-	root.AddCommand(a.initCmd(), a.runCmd(), a.evidenceCmd(), a.verifyCmd(), a.sbomCmd(), a.vulnCmd(), a.secretsCmd(), a.policyCmd(), a.ledgerCmd(), a.assessCmd(), a.doraCmd(), a.traceCmd(), a.attestCmd(), a.signCmd())
+	root.AddCommand(a.initCmd(), a.runCmd(), a.evidenceCmd(), a.verifyCmd(), a.sbomCmd(), a.vulnCmd(), a.secretsCmd(), a.policyCmd(), a.ledgerCmd(), a.assessCmd(), a.doraCmd(), a.traceCmd(), a.attestCmd(), a.signCmd(), a.reportCmd())
 	return root
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/paved-dev/paved/evidence"
+	"github.com/paved-dev/paved/evidence/report"
 )
 
 // bin is the CLI, built once for the package's tests by TestMain.
@@ -387,7 +388,7 @@ func TestSupplyChainCommands(t *testing.T) {
 		Overall struct {
 			Judged int `json:"judged"`
 		} `json:"overall"`
-	}](t, ok(t, dir, "assess", "--service", "shop", "--version", "1.0.0", "--report-dir", "reports", "-o", "json"))
+	}](t, ok(t, dir, "assess", "--service", "shop", "--version", "1.0.0", "-o", "json"))
 	assert.Equal(t, "shop", as.Scope.Service)
 	assert.Equal(t, "1.0.0", as.Scope.Release)
 	assert.NotZero(t, as.Overall.Judged)
@@ -396,11 +397,21 @@ func TestSupplyChainCommands(t *testing.T) {
 		controls[c.Control] = c.Status
 	}
 	assert.Equal(t, "pass", controls["DSO-BLD-04"], "the release's SBOM")
-	for _, name := range []string{"report.md", "report.html", "report.json"} {
-		fi, err := os.Stat(filepath.Join(dir, "reports", name))
-		require.NoError(t, err, name)
-		assert.NotZero(t, fi.Size(), name)
-	}
+	written := decode[struct {
+		Assessment  string   `json:"assessment"`
+		Files       []string `json:"files"`
+		VerifierKey string   `json:"verifierKey"`
+	}](t, ok(t, dir, "report", "--service", "shop", "--version", "1.0.0", "--out", "reports", "-o", "json"))
+	assert.Equal(t, []string{"report.html", "report.json", "report.md", "report.pack"}, written.Files)
+	packFile, err := os.Open(filepath.Join(dir, "reports", "report.pack"))
+	require.NoError(t, err)
+	defer packFile.Close()
+	verifiedPack, err := report.VerifyPack(packFile, written.VerifierKey)
+	require.NoError(t, err, "the pack verifies offline")
+	assert.Equal(t, "shop", verifiedPack.Summary.Service)
+	md, err := os.ReadFile(filepath.Join(dir, "reports", "report.md"))
+	require.NoError(t, err)
+	assert.Equal(t, md, verifiedPack.Files["report.md"])
 	assert.Contains(t, ok(t, dir, "assess", "--service", "shop", "--version", "1.0.0"), "of shop 1.0.0: ")
 	r = paved(t, dir, "assess", "--service", "shop", "--version", "9.9.9")
 	assert.Equal(t, 2, r.code)
