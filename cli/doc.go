@@ -4,20 +4,28 @@
 //
 // The commands that read or write evidence open a paved.Program on the
 // directory --dir names (".paved" by default; --map gates with another
-// capability map): init creates it, run wraps one CI command as a gated,
-// recorded pipeline step, evidence queries and proves the log, attest and
-// sign make signed statements, verify checks a DSSE envelope offline
-// against the Program's trust.
+// capability map):
+//
+//   - init creates the directory: keys and evidence store (idempotent);
+//   - run wraps one CI command as a gated, recorded pipeline step;
+//   - evidence queries, proves, audits and exports the log;
+//   - attest and sign make signed statements; verify checks a DSSE
+//     envelope offline against the Program's trust;
+//   - policy eval decides a gate request, policy test runs Rego tests;
+//   - ledger records releases and deployments and says what shipped where;
+//   - assess judges a release against the capability map, report writes
+//     its reports and a signed report pack;
+//   - dora computes the delivery metrics from the log, trace draws what
+//     led to what.
+//
 // sbom generates, records and compares SBOMs, vuln scans one against a
-// local OSV directory and secrets scans a tree; none of them touches the
-// network. policy eval decides a gate request, ledger records releases
-// and deployments and says what shipped where, assess judges a release
-// against the capability map and writes its reports, dora computes the
-// delivery metrics from the log and trace draws what led to what. Long work shows a spinner on stderr, only when stderr is a
+// local OSV directory and secrets scans a tree. No command touches the
+// network. Long work shows a spinner on stderr, only when stderr is a
 // terminal.
 //
 // Output is text for people or, with --output json, stable JSON for
-// machines (lists are never null); the scans also write SARIF. The exit codes are documented and fixed:
+// machines (lists are never null); the scans, policy eval and report also
+// write SARIF. The exit codes are documented and fixed:
 //
 //	0  ok
 //	1  denied by policy, a failed step or a failed verification
