@@ -20,7 +20,7 @@
 //
 // sbom generates, records and compares SBOMs, vuln scans one against a
 // local OSV directory and secrets scans a tree. No command touches the
-// network. Long work shows a spinner on stderr, only when stderr is a
+// network (sbom generate only with --downloads). Long work shows a spinner on stderr, only when stderr is a
 // terminal.
 //
 // Output is text for people or, with --output json, stable JSON for
