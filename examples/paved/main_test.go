@@ -2,9 +2,13 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"crypto"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"os"
@@ -18,6 +22,7 @@ import (
 
 	"github.com/paved-dev/paved/evidence"
 	"github.com/paved-dev/paved/evidence/report"
+	"github.com/paved-dev/paved/supplychain/sign/sigstore"
 )
 
 // bin is the CLI, built once for the package's tests by TestMain.
@@ -521,6 +526,41 @@ func TestAttestAndSign(t *testing.T) {
 	r = paved(t, dir, "verify", "foreign.json")
 	assert.Equal(t, 1, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "foreign.json: NOT VERIFIED")
+
+	// Sigstore bundles signed with the directory's key verify offline;
+	// another artifact or another key does not.
+	bundle := func(t *testing.T, keyDir string, c sigstore.Content) string {
+		t.Helper()
+		pemBytes, err := os.ReadFile(filepath.Join(keyDir, ".paved", "keys", "signer.pem"))
+		require.NoError(t, err)
+		block, _ := pem.Decode(pemBytes)
+		require.NotNil(t, block)
+		key, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+		require.NoError(t, err)
+		kp, err := sigstore.NewKeypair(key.(crypto.Signer))
+		require.NoError(t, err)
+		b, err := sigstore.Sign(context.Background(), kp, c)
+		require.NoError(t, err)
+		f, err := os.CreateTemp(dir, "*.sigstore.json")
+		require.NoError(t, err)
+		_, err = f.Write(b)
+		require.NoError(t, err)
+		require.NoError(t, f.Close())
+		return f.Name()
+	}
+	dsse := bundle(t, dir, sigstore.InToto(env.Payload))
+	got := decode[map[string]any](t, ok(t, dir, "verify", "--bundle", dsse, "-o", "json"))
+	assert.Equal(t, "https://example.test/review/v1", got["predicateType"])
+	msg := bundle(t, dir, sigstore.Message([]byte("app binary")))
+	assert.Contains(t, ok(t, dir, "verify", "--bundle", msg, "--artifact", "app"), "subject: app@sha256:")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "app2"), []byte("app binary, altered"), 0o644))
+	r = paved(t, dir, "verify", "--bundle", msg, "--artifact", "app2")
+	assert.Equal(t, 1, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "NOT VERIFIED")
+	r = paved(t, dir, "verify", "--bundle", bundle(t, other, sigstore.InToto(env.Payload)))
+	assert.Equal(t, 1, r.code, r.stderr)
+	r = paved(t, dir, "verify", "--bundle", "review.intoto.json")
+	assert.Equal(t, 1, r.code, "a DSSE envelope is no bundle")
 
 	// A store that cannot be opened is an internal error: exit 3, saying
 	// where to look.
