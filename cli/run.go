@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -73,7 +74,10 @@ func (a *app) runCmd() *cobra.Command {
 			if cmd.ArgsLenAtDash() != 0 {
 				return usage(errors.New("the command must follow --"), "write: run --stage build --step compile -- go build ./...")
 			}
-			p, err := pipeline.New(name, pipeline.In(st, step.Command{StepName: name, Args: args, Materials: materials, Products: products}))
+			// The command's output goes to stderr, so that stdout holds
+			// only the run's report (the JSON one included).
+			wrapped := shownStep{Command: step.Command{StepName: name, Args: args, Materials: materials, Products: products}, out: cmd.ErrOrStderr()}
+			p, err := pipeline.New(name, pipeline.In(st, wrapped))
 			if err != nil {
 				return usage(err, "")
 			}
@@ -137,6 +141,22 @@ func (a *app) runCmd() *cobra.Command {
 	_ = cmd.MarkFlagRequired("stage")
 	_ = cmd.MarkFlagRequired("step")
 	return cmd
+}
+
+// shownStep runs a command step and then shows its output, redacted of
+// the pipeline's secrets as the record is.
+type shownStep struct {
+	step.Command
+	out io.Writer
+}
+
+func (s shownStep) Run(ctx context.Context, sc *pipeline.StepContext) (*pipeline.Result, error) {
+	res, err := s.Command.Run(ctx, sc)
+	if res != nil {
+		_, _ = s.out.Write(sc.Redact(res.Stdout))
+		_, _ = s.out.Write(sc.Redact(res.Stderr))
+	}
+	return res, err
 }
 
 func stageList() string {

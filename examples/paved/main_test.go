@@ -162,6 +162,7 @@ func TestPipelineThroughCLI(t *testing.T) {
 	require.Equal(t, 1, r.code, r.stderr)
 	assert.Contains(t, r.stdout, "step test/unit: FAILED: exit 4: 2 tests failed (exit 4, record sha256:")
 	assert.Contains(t, r.stderr, "step unit failed")
+	assert.True(t, strings.HasPrefix(r.stderr, "2 tests failed\n"), "the command's output is shown, on stderr: %q", r.stderr)
 
 	// The evidence log holds the step, the gate decision and the runs.
 	records := decode[[]record](t, ok(t, dir, "evidence", "query", "--stage", "build", "-o", "json"))
