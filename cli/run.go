@@ -124,7 +124,7 @@ func (a *app) runCmd() *cobra.Command {
 					return denied(fmt.Errorf("step %s failed: %v", name, run.Err), "fix the command; its failure is recorded as evidence")
 				case errors.Is(run.Err, pipeline.ErrGate): // a gate that cannot decide denies
 					return denied(fmt.Errorf("stage %s: the gate could not decide: %v", st, run.Err),
-						"give the run its artifact with --product FILE or --subject FILE, or run inside a git checkout")
+						"give the run its artifact with --product FILE or --subject FILE")
 				}
 			}
 			return fmt.Errorf("run %s: %s: %w", run.ID, run.Outcome, run.Err)
@@ -137,7 +137,7 @@ func (a *app) runCmd() *cobra.Command {
 	f.StringVar(&inDir, "workdir", "", "the directory to run the command in (default: the current directory)")
 	f.StringArrayVar(&materials, "material", nil, "a file or glob the command reads (repeatable), digested before")
 	f.StringArrayVar(&products, "product", nil, "a file or glob the command makes (repeatable), digested after; the first is the run's subject")
-	f.StringVar(&subject, "subject", "", "the artifact file the gate decides on (default: the first --product, else the git commit)")
+	f.StringVar(&subject, "subject", "", "the artifact file the gate decides on (default: the first --product)")
 	_ = cmd.MarkFlagRequired("stage")
 	_ = cmd.MarkFlagRequired("step")
 	return cmd
