@@ -20,70 +20,95 @@ import (
 type gatheredSubject struct {
 	subject supplychain.Subject
 	records []evidence.Record
-	decoded []policy.Evidence
-	change  *attest.Change
-	approve []attest.Approval
-	signed  []policy.Signature
+	SubjectEvidence
 }
 
 // gather reads every record about subj (by each of its digests) in the
 // scope's time range, and decodes them for the policy input.
 func gather(ctx context.Context, store *evidence.Store, subj supplychain.Subject, scope AssessmentScope) (gatheredSubject, error) {
 	g := gatheredSubject{subject: subj}
+	recs, err := RecordsAbout(ctx, store, subj, scope.Since, scope.Until)
+	if err != nil {
+		return g, err
+	}
+	g.records = recs
+	g.SubjectEvidence, err = DecodeSubjectEvidence(subj, recs)
+	return g, err
+}
+
+// RecordsAbout returns every record about subj (by each of its SHA-256
+// and SHA-512 digests) recorded in [since, until) (zero times leave that
+// end open), each once, envelopes included.
+func RecordsAbout(ctx context.Context, store *evidence.Store, subj supplychain.Subject, since, until time.Time) ([]evidence.Record, error) {
 	seen := map[string]bool{}
+	var out []evidence.Record
 	for _, d := range subj.Digest.Digests() {
 		if d.Algorithm != "sha256" && d.Algorithm != "sha512" {
 			continue
 		}
-		q := evidence.Query{SubjectDigest: d.String(), Since: scope.Since, Until: scope.Until, WithEnvelopes: true, Limit: evidence.MaxQueryLimit}
-		for {
-			n := 0
-			for r, err := range store.Query(ctx, q) {
-				if err != nil {
-					return g, err
-				}
-				n++
-				q.After = r.Cursor()
-				if !seen[r.ID] {
-					seen[r.ID] = true
-					g.records = append(g.records, r)
-				}
+		q := evidence.Query{SubjectDigest: d.String(), Since: since, Until: until, WithEnvelopes: true, Limit: evidence.MaxQueryLimit}
+		for r, err := range store.QueryAll(ctx, q) {
+			if err != nil {
+				return nil, err
 			}
-			if n < q.Limit {
-				break
+			if !seen[r.ID] {
+				seen[r.ID] = true
+				out = append(out, r)
 			}
 		}
 	}
-	for _, r := range g.records {
+	return out, nil
+}
+
+// SubjectEvidence is what a policy request reads from the records about a
+// subject.
+type SubjectEvidence struct {
+	// Evidence is every record with content, decoded (DecodeEvidence).
+	Evidence []policy.Evidence
+	// Change is the last change record among them; Approvals the
+	// approvals.
+	Change    *attest.Change
+	Approvals []attest.Approval
+	// Signatures are the verified signers of release statements about
+	// the subject itself: its signatures.
+	Signatures []policy.Signature
+}
+
+// DecodeSubjectEvidence decodes records about subj for a policy request.
+// Pruned records (no envelope) are left out: they still count as records,
+// but have no content to judge.
+func DecodeSubjectEvidence(subj supplychain.Subject, recs []evidence.Record) (SubjectEvidence, error) {
+	var out SubjectEvidence
+	for _, r := range recs {
 		if r.Envelope == nil {
-			continue // pruned: it still counts as evidence, but has no content
+			continue
 		}
 		ev, err := DecodeEvidence(r)
 		if err != nil {
-			return g, fmt.Errorf("record %d: %w", r.Index, err)
+			return out, fmt.Errorf("record %d: %w", r.Index, err)
 		}
 		switch p := ev.Predicate.(type) {
 		case attest.Change:
-			g.change = &p
+			out.Change = &p
 		case attest.Approval:
-			g.approve = append(g.approve, p)
+			out.Approvals = append(out.Approvals, p)
 		}
 		// A release statement about the artifact is its signature: the
 		// record verified against the store's trust policy.
-		if r.PredicateType == attest.PredicateRelease && about(r, subj) {
+		if r.PredicateType == attest.PredicateRelease && r.About(subj.Digest) {
 			for _, s := range r.Signers {
-				g.signed = append(g.signed, policy.Signature{Identity: identity(s), KeyID: s.KeyID})
+				out.Signatures = append(out.Signatures, policy.Signature{Identity: identity(s), KeyID: s.KeyID})
 			}
 		}
-		g.decoded = append(g.decoded, ev)
+		out.Evidence = append(out.Evidence, ev)
 	}
-	return g, nil
+	return out, nil
 }
 
 // request builds the policy request for the subject at a stage.
 func (g gatheredSubject) request(stage string, scope AssessmentScope, exceptions []policy.Exception) policy.Request {
-	return policy.Request{Stage: stage, Environment: scope.Environment, Subject: g.subject, Evidence: g.decoded,
-		Change: g.change, Approvals: g.approve, Signatures: g.signed, Released: scope.Released, Exceptions: exceptions}
+	return policy.Request{Stage: stage, Environment: scope.Environment, Subject: g.subject, Evidence: g.Evidence,
+		Change: g.Change, Approvals: g.Approvals, Signatures: g.Signatures, Released: scope.Released, Exceptions: exceptions}
 }
 
 // ofType returns the subject's records of the required predicate type
@@ -101,17 +126,6 @@ func (g gatheredSubject) ofType(req EvidenceRequirement, now time.Time) []eviden
 		out = append(out, r)
 	}
 	return out
-}
-
-// about reports whether a record's subjects include the subject, by a
-// shared digest.
-func about(r evidence.Record, subj supplychain.Subject) bool {
-	for _, s := range r.Subjects {
-		if s.Digest.Matches(subj.Digest) {
-			return true
-		}
-	}
-	return false
 }
 
 // identity names a verified signer for policy: its name, else its

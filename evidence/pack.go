@@ -52,45 +52,32 @@ func (s *Store) Export(ctx context.Context, w io.Writer, q Query, cp *Checkpoint
 		return err
 	}
 	q.WithEnvelopes = true
-	if q.Limit == 0 {
-		q.Limit = DefaultQueryLimit
-	}
-	for {
-		n := 0
-		var last Record
-		for r, err := range s.Query(ctx, q) {
-			if err != nil {
-				return fmt.Errorf("evidence: export: %w", err)
-			}
-			n++
-			last = r
-			if r.Index >= cp.Size {
-				continue // appended after the checkpoint: not provable by it
-			}
-			p, err := s.InclusionProof(ctx, r.ID, cp)
-			if err != nil {
-				return fmt.Errorf("evidence: export: %w", err)
-			}
-			env := r.Envelope
-			r.Envelope = nil
-			body, err := json.Marshal(packRecord{Record: r, Proof: p.Hashes})
-			if err != nil {
-				return fmt.Errorf("evidence: export record %d: %w", r.Index, err)
-			}
-			if err := writeTarFile(tw, fmt.Sprintf("%s%d.json", packRecords, r.Index), body); err != nil {
-				return err
-			}
-			if env == nil {
-				continue // pruned: the record and its proof only
-			}
-			if err := writeTarFile(tw, packEnvelopes+strings.TrimPrefix(r.ID, "sha256:")+".dsse", env); err != nil {
-				return err
-			}
+	for r, err := range s.QueryAll(ctx, q) {
+		if err != nil {
+			return fmt.Errorf("evidence: export: %w", err)
 		}
-		if n < q.Limit {
-			break
+		if r.Index >= cp.Size {
+			continue // appended after the checkpoint: not provable by it
 		}
-		q.After = last.Cursor()
+		p, err := s.InclusionProof(ctx, r.ID, cp)
+		if err != nil {
+			return fmt.Errorf("evidence: export: %w", err)
+		}
+		env := r.Envelope
+		r.Envelope = nil
+		body, err := json.Marshal(packRecord{Record: r, Proof: p.Hashes})
+		if err != nil {
+			return fmt.Errorf("evidence: export record %d: %w", r.Index, err)
+		}
+		if err := writeTarFile(tw, fmt.Sprintf("%s%d.json", packRecords, r.Index), body); err != nil {
+			return err
+		}
+		if env == nil {
+			continue // pruned: the record and its proof only
+		}
+		if err := writeTarFile(tw, packEnvelopes+strings.TrimPrefix(r.ID, "sha256:")+".dsse", env); err != nil {
+			return err
+		}
 	}
 	if err := tw.Close(); err != nil {
 		return fmt.Errorf("evidence: export: %w", err)

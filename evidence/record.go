@@ -62,6 +62,17 @@ type Record struct {
 	PrunedAt time.Time `json:",omitzero"`
 }
 
+// About reports whether one of the record's subjects is the artifact with
+// these digests (they share an algorithm and agree on every shared one).
+func (r Record) About(digest supplychain.DigestSet) bool {
+	for _, s := range r.Subjects {
+		if s.Digest.Matches(digest) {
+			return true
+		}
+	}
+	return false
+}
+
 // Cursor returns the cursor that continues a query after this record.
 func (r Record) Cursor() string { return strconv.FormatUint(r.Index, 10) }
 

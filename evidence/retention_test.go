@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 
 	"github.com/paved-dev/paved/evidence"
 	"github.com/paved-dev/paved/evidence/sqlite"
+	"github.com/paved-dev/paved/supplychain"
 	"github.com/paved-dev/paved/supplychain/attest"
 	"github.com/paved-dev/paved/supplychain/attest/attesttest"
 	"github.com/paved-dev/paved/supplychain/sign"
@@ -186,4 +188,28 @@ func ExampleStore_Prune() {
 	// Output:
 	// pruned 1, held 1, prune recorded at index 2
 	// audit: 3 records verify
+}
+
+func TestQueryAllPagesAndAbout(t *testing.T) {
+	ctx := context.Background()
+	now := attesttest.When
+	s, ci, _, _ := retentionStore(t, &now)
+	var want []string
+	for i := range 5 {
+		recs, err := s.Append(ctx, signedEntry(t, ci, attest.Generic{Type: "https://example.com/n/v1", JSON: []byte(fmt.Sprintf(`{"n":%d}`, i))}))
+		require.NoError(t, err)
+		want = append(want, recs[0].ID)
+		assert.True(t, recs[0].About(attesttest.Subject().Digest))
+		assert.False(t, recs[0].About(supplychain.DigestSet{"sha256": strings.Repeat("0", 64)}))
+	}
+	var got []string
+	for r, err := range s.QueryAll(ctx, evidence.Query{Limit: 2}) { // three pages
+		require.NoError(t, err)
+		got = append(got, r.ID)
+	}
+	assert.Equal(t, want, got)
+	for r, err := range s.QueryAll(ctx, evidence.Query{Limit: -1}) {
+		assert.Empty(t, r.ID)
+		require.ErrorIs(t, err, evidence.ErrInvalidQuery)
+	}
 }

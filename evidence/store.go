@@ -348,6 +348,34 @@ func (s *Store) Query(ctx context.Context, q Query) iter.Seq2[Record, error] {
 	return func(yield func(Record, error) bool) { yield(Record{}, err) }
 }
 
+// QueryAll yields every record that matches q, page after page: q.Limit
+// (DefaultQueryLimit when zero) sets the page size, and q.After where to
+// start. It stops at the first error, which it yields.
+func (s *Store) QueryAll(ctx context.Context, q Query) iter.Seq2[Record, error] {
+	return func(yield func(Record, error) bool) {
+		if q.Limit == 0 {
+			q.Limit = DefaultQueryLimit
+		}
+		for {
+			n := 0
+			for r, err := range s.Query(ctx, q) {
+				if err != nil {
+					yield(Record{}, err)
+					return
+				}
+				n++
+				q.After = r.Cursor()
+				if !yield(r, nil) {
+					return
+				}
+			}
+			if n < q.Limit {
+				return
+			}
+		}
+	}
+}
+
 // Size returns the number of records in the log.
 func (s *Store) Size(ctx context.Context) (uint64, error) {
 	if s.closed.Load() {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/paved-dev/paved/capability"
 	"github.com/paved-dev/paved/evidence"
@@ -63,30 +64,13 @@ func (x *execution) request(ctx context.Context, stage Stage, subj supplychain.S
 		}
 		req.Released = released
 	}
+	recs, err := capability.RecordsAbout(ctx, x.runner.store, subj, time.Time{}, time.Time{})
+	if err != nil {
+		return req, err
+	}
 	seen := map[string]bool{}
-	var recs []evidence.Record
-	for alg, hex := range subj.Digest {
-		if alg != "sha256" && alg != "sha512" {
-			continue
-		}
-		q := evidence.Query{SubjectDigest: alg + ":" + hex, WithEnvelopes: true, Limit: evidence.MaxQueryLimit}
-		for {
-			n := 0
-			for r, err := range x.runner.store.Query(ctx, q) {
-				if err != nil {
-					return req, err
-				}
-				n++
-				q.After = r.Cursor()
-				if !seen[r.ID] {
-					seen[r.ID] = true
-					recs = append(recs, r)
-				}
-			}
-			if n < q.Limit {
-				break
-			}
-		}
+	for _, r := range recs {
+		seen[r.ID] = true
 	}
 	x.mu.Lock()
 	produced := append([]evidence.Record(nil), x.produced...)
@@ -106,61 +90,24 @@ func (x *execution) request(ctx context.Context, stage Stage, subj supplychain.S
 	// artifact: find them by the change's ID.
 	if change := x.change(); change != nil {
 		q := evidence.Query{PredicateType: attest.PredicateApproval, WithEnvelopes: true, Limit: evidence.MaxQueryLimit}
-		for {
-			n := 0
-			for r, err := range x.runner.store.Query(ctx, q) {
-				if err != nil {
-					return req, err
-				}
-				n++
-				q.After = r.Cursor()
-				if seen[r.ID] || r.Envelope == nil {
-					continue
-				}
-				ev, err := capability.DecodeEvidence(r)
-				if a, ok := ev.Predicate.(attest.Approval); err == nil && ok && a.ChangeID == change.ID {
-					seen[r.ID] = true
-					recs = append(recs, r)
-				}
+		for r, err := range x.runner.store.QueryAll(ctx, q) {
+			if err != nil {
+				return req, err
 			}
-			if n < q.Limit {
-				break
+			if seen[r.ID] || r.Envelope == nil {
+				continue
+			}
+			ev, err := capability.DecodeEvidence(r)
+			if a, ok := ev.Predicate.(attest.Approval); err == nil && ok && a.ChangeID == change.ID {
+				seen[r.ID] = true
+				recs = append(recs, r)
 			}
 		}
 	}
-	for _, r := range recs {
-		if r.Envelope == nil {
-			continue // pruned
-		}
-		ev, err := capability.DecodeEvidence(r)
-		if err != nil {
-			return req, fmt.Errorf("record %d: %w", r.Index, err)
-		}
-		switch p := ev.Predicate.(type) {
-		case attest.Change:
-			req.Change = &p
-		case attest.Approval:
-			req.Approvals = append(req.Approvals, p)
-		}
-		// A release statement about the artifact is its signature: the
-		// record verified against the store's trust policy.
-		if r.PredicateType == attest.PredicateRelease && about(r, subj) {
-			for i, s := range r.Signers { // ev.Signers names them in the same order
-				req.Signatures = append(req.Signatures, policy.Signature{Identity: ev.Signers[i], KeyID: s.KeyID})
-			}
-		}
-		req.Evidence = append(req.Evidence, ev)
+	ev, err := capability.DecodeSubjectEvidence(subj, recs)
+	if err != nil {
+		return req, err
 	}
+	req.Evidence, req.Change, req.Approvals, req.Signatures = ev.Evidence, ev.Change, ev.Approvals, ev.Signatures
 	return req, nil
-}
-
-// about reports whether a record's subjects include the subject, by a
-// shared digest.
-func about(r evidence.Record, subj supplychain.Subject) bool {
-	for _, s := range r.Subjects {
-		if s.Digest.Matches(subj.Digest) {
-			return true
-		}
-	}
-	return false
 }

@@ -121,20 +121,12 @@ func Trace(ctx context.Context, store *evidence.Store, start NodeID, opts ...Opt
 	}
 	b := &builder{nodes: map[NodeID]*Node{}, edges: map[Edge]bool{}}
 	q := evidence.Query{Since: cfg.since, Limit: evidence.MaxQueryLimit}
-	for {
-		n := 0
-		for r, err := range store.Query(ctx, q) {
-			if err != nil {
-				return nil, fmt.Errorf("trace: %w", err)
-			}
-			n++
-			q.After = r.Cursor()
-			if err := b.add(ctx, store, r); err != nil {
-				return nil, fmt.Errorf("trace: record %d: %w", r.Index, err)
-			}
+	for r, err := range store.QueryAll(ctx, q) {
+		if err != nil {
+			return nil, fmt.Errorf("trace: %w", err)
 		}
-		if n < q.Limit {
-			break
+		if err := b.add(ctx, store, r); err != nil {
+			return nil, fmt.Errorf("trace: record %d: %w", r.Index, err)
 		}
 	}
 	b.unifyCommits()

@@ -103,24 +103,16 @@ func Read(ctx context.Context, s *evidence.Store, opts ...Option) (*Events, erro
 	out := &Events{}
 	for _, typ := range []string{attest.PredicateChange, attest.PredicateDeployment, attest.PredicateIncident} {
 		q := evidence.Query{PredicateType: typ, Signer: cfg.signer, Labels: cfg.labels, Limit: evidence.MaxQueryLimit, WithEnvelopes: true}
-		for {
-			n := 0
-			for rec, err := range s.Query(ctx, q) {
-				if err != nil {
-					return nil, fmt.Errorf("evidencelog: read: %w", err)
-				}
-				n++
-				q.After = rec.Cursor()
-				if !rec.PrunedAt.IsZero() {
-					out.Pruned = append(out.Pruned, rec)
-					continue
-				}
-				if err := out.add(rec); err != nil {
-					errs = append(errs, &RecordError{RecordID: rec.ID, Index: rec.Index, Err: err})
-				}
+		for rec, err := range s.QueryAll(ctx, q) {
+			if err != nil {
+				return nil, fmt.Errorf("evidencelog: read: %w", err)
 			}
-			if n < q.Limit {
-				break
+			if !rec.PrunedAt.IsZero() {
+				out.Pruned = append(out.Pruned, rec)
+				continue
+			}
+			if err := out.add(rec); err != nil {
+				errs = append(errs, &RecordError{RecordID: rec.ID, Index: rec.Index, Err: err})
 			}
 		}
 	}

@@ -140,20 +140,13 @@ func findRecords(ctx context.Context, store *evidence.Store, q evidence.Query) (
 	}
 	q.WithEnvelopes, q.Limit = true, evidence.MaxQueryLimit
 	var out []evidence.Record
-	for {
-		n := 0
-		for r, err := range store.Query(ctx, q) {
-			if err != nil {
-				return nil, err
-			}
-			n++
-			q.After = r.Cursor()
-			out = append(out, r)
+	for r, err := range store.QueryAll(ctx, q) {
+		if err != nil {
+			return nil, err
 		}
-		if n < q.Limit {
-			return out, nil
-		}
+		out = append(out, r)
 	}
+	return out, nil
 }
 
 // aboutSubjects returns the records of the predicate types about any of

@@ -355,26 +355,7 @@ func statement(rec evidence.Record) (*attest.Statement, error) {
 // records yields every record of a predicate type, envelopes included,
 // oldest first.
 func (l *Ledger) records(ctx context.Context, predicateType string) iter.Seq2[evidence.Record, error] {
-	return func(yield func(evidence.Record, error) bool) {
-		q := evidence.Query{PredicateType: predicateType, WithEnvelopes: true, Limit: 1000}
-		for {
-			n := 0
-			for rec, err := range l.store.Query(ctx, q) {
-				if err != nil {
-					yield(evidence.Record{}, err)
-					return
-				}
-				n++
-				q.After = rec.Cursor()
-				if !yield(rec, nil) {
-					return
-				}
-			}
-			if n < q.Limit {
-				return
-			}
-		}
-	}
+	return l.store.QueryAll(ctx, evidence.Query{PredicateType: predicateType, WithEnvelopes: true, Limit: 1000})
 }
 
 // releases returns every release in the store (of one service, unless
