@@ -520,7 +520,7 @@ func buildKinds(env Env, k pipeline.Kinds) {
 		if env.Vulns == nil {
 			return nil, errors.New("the vuln-scan kind needs an OSV database (step.Env.Vulns)")
 		}
-		return VulnScan{StepName: name, DB: env.Vulns, SBOM: p.Get("sbom", ""), SARIF: p.Get("sarif", "")}, nil
+		return VulnScan{StepName: name, DB: env.Vulns, Options: env.VulnOptions, SBOM: p.Get("sbom", ""), SARIF: p.Get("sarif", "")}, nil
 	}
 	k["provenance"] = func(name string, p pipeline.Params) (pipeline.Step, error) {
 		if err := p.Only(); err != nil {

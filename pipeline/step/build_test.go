@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/openvex/go-vex/pkg/vex"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -117,6 +118,20 @@ func TestSBOMAndVulnScan(t *testing.T) {
 	assert.Contains(t, run.Steps[2].Message, "1 active findings of 1")
 	_, err = os.Stat(filepath.Join(dir, "vulns.sarif"))
 	assert.NoError(t, err)
+
+	// The template kind applies the Env's VEX statements: the team says
+	// the service is not affected, so the finding is suppressed.
+	statements, err := vex.Parse([]byte(`{"@context": "https://openvex.dev/ns/v0.2.0", "@id": "https://example.com/vex/svc-1",
+		"author": "Security", "timestamp": "2026-11-02T00:00:00Z", "version": 1,
+		"statements": [{"vulnerability": {"name": "PAVED-TEST-1"}, "products": [{"@id": "pkg:golang/example.com/greet"}],
+		"status": "not_affected", "justification": "vulnerable_code_not_in_execute_path"}]}`))
+	require.NoError(t, err)
+	kind := step.Kinds(step.Env{Vulns: vuln.NewDB([]*vuln.Record{rec}), VulnOptions: []vuln.Option{vuln.WithVEX(statements)}})["vuln-scan"]
+	scan, err := kind("vex-scan", pipeline.Params{With: map[string]string{"sbom": "sbom.cdx.json"}})
+	require.NoError(t, err)
+	run, err = e.run(t, dir, pipeline.Build, step.Command{StepName: "declare", Args: []string{"true"}, Products: []string{"go.mod"}}, scan)
+	require.NoError(t, err)
+	assert.Contains(t, run.Steps[1].Message, "0 active findings of 1")
 }
 
 func TestProvenanceListsTheRunsRecords(t *testing.T) {

@@ -17,6 +17,9 @@ type Env struct {
 	Signer *sign.Signer
 	// Vulns is the OSV database VulnScan matches against.
 	Vulns *vuln.DB
+	// VulnOptions configure VulnScan's matcher: the team's VEX
+	// statements (vuln.WithVEX), its SLA (vuln.WithSLA).
+	VulnOptions []vuln.Option
 	// Secrets scans for secrets (SecretScan); nil uses a scanner with
 	// gitleaks' default rules.
 	Secrets *secret.Scanner
