@@ -21,6 +21,19 @@ type Events struct {
 	// Pruned lists the records of the three predicate types whose
 	// envelopes retention dropped: their events are missing.
 	Pruned []evidence.Record
+
+	open map[string]int // index in Incidents of each incident still open
+}
+
+// resolves reports whether next, a later record of the open incident
+// prev, records its resolution: the same incident, now resolved, perhaps
+// linked to its deployment by then. An incident is recorded when it opens
+// and again when it is resolved; the later record supersedes the earlier
+// one. Any other difference is a conflict for metrics to report.
+func resolves(prev, next metrics.Incident) bool {
+	return prev.ResolvedAt.IsZero() && !next.ResolvedAt.IsZero() && prev.Service == next.Service &&
+		prev.Environment == next.Environment && prev.DetectedAt.Equal(next.DetectedAt) &&
+		(prev.CausedBy == "" || prev.CausedBy == next.CausedBy)
 }
 
 // Origin ties an event to the log record it was read from.
@@ -86,9 +99,10 @@ func WithLabels(labels map[string]string) Option {
 	})
 }
 
-// Read reads the deployment, incident and change records of s. It fails on
-// an invalid option, a store error, or a record that does not decode (an
-// error joining a *RecordError for each).
+// Read reads the deployment, incident and change records of s, in log
+// order; an incident recorded open and later resolved is one event, as of
+// its resolution. It fails on an invalid option, a store error, or a
+// record that does not decode (an error joining a *RecordError for each).
 func Read(ctx context.Context, s *evidence.Store, opts ...Option) (*Events, error) {
 	var cfg config
 	var errs []error
@@ -157,7 +171,18 @@ func (e *Events) add(rec evidence.Record) error {
 		if in.ResolvedAt != nil {
 			m.ResolvedAt = *in.ResolvedAt
 		}
-		e.Incidents = append(e.Incidents, m)
+		if i, ok := e.open[in.ID]; ok && resolves(e.Incidents[i], m) {
+			e.Incidents[i] = m
+			delete(e.open, in.ID)
+		} else {
+			if m.ResolvedAt.IsZero() {
+				if e.open == nil {
+					e.open = map[string]int{}
+				}
+				e.open[in.ID] = len(e.Incidents)
+			}
+			e.Incidents = append(e.Incidents, m)
+		}
 		origin.Record, origin.ID = metrics.RecordIncident, in.ID
 	case attest.PredicateChange:
 		var c attest.Change

@@ -149,3 +149,37 @@ func TestReadFiltersAndPruned(t *testing.T) {
 	assert.ErrorContains(t, err, "WithSigner")
 	assert.ErrorContains(t, err, "WithLabels")
 }
+
+func TestIncidentRecordedOpenThenResolved(t *testing.T) {
+	l := newLog(t)
+	ctx := context.Background()
+	detected, resolved := utc(t, "2024-06-04T10:30:00Z"), utc(t, "2024-06-04T12:00:00Z")
+	deploy := utc(t, "2024-06-04T09:50:00Z")
+	l.append(t, attest.Deployment{ID: "d1", Service: "shop", Environment: "prod", Version: "1.0.1", Deployer: "ci@example.com",
+		Kind: "normal", Outcome: "succeeded", StartedAt: deploy, FinishedAt: deploy.Add(10 * time.Minute)})
+	// i1 opens without a known cause, and is resolved, linked to d1.
+	// i2 opens and is later recorded with another detection time: a
+	// conflict, which metrics reports rather than guess.
+	l.append(t, attest.Incident{ID: "i1", Service: "shop", Environment: "prod", Severity: "sev2", Owner: "shop", DetectedAt: detected})
+	l.append(t, attest.Incident{ID: "i2", Service: "shop", Environment: "prod", Severity: "sev3", Owner: "shop", DetectedAt: detected})
+	l.append(t, attest.Incident{ID: "i1", Service: "shop", Environment: "prod", Severity: "sev2", Owner: "shop", CausedBy: "d1",
+		DetectedAt: detected, ResolvedAt: &resolved})
+	l.append(t, attest.Incident{ID: "i2", Service: "shop", Environment: "prod", Severity: "sev3", Owner: "shop",
+		DetectedAt: detected.Add(time.Minute), ResolvedAt: &resolved})
+
+	ev, err := evidencelog.Read(ctx, l.store)
+	require.NoError(t, err)
+	assert.Len(t, ev.Origins, 5, "every record read is named")
+	require.Len(t, ev.Incidents, 3)
+	assert.Equal(t, metrics.Incident{ID: "i1", Service: "shop", Environment: "prod", CausedBy: "d1", DetectedAt: detected, ResolvedAt: resolved}, ev.Incidents[0])
+
+	c, err := metrics.New()
+	require.NoError(t, err)
+	res, err := c.Compute(ev.Events, metrics.Window{Start: utc(t, "2024-06-03T00:00:00Z"), End: utc(t, "2024-06-10T00:00:00Z")})
+	require.NoError(t, err)
+	m := res.Groups[0].Metrics
+	assert.Equal(t, 1.0, m.ChangeFailRate.Value, "d1 caused i1")
+	assert.Equal(t, 1.5, m.RecoveryTime.Value, "10:30 -> 12:00")
+	require.Len(t, res.Excluded, 1)
+	assert.Equal(t, metrics.Exclusion{Record: metrics.RecordIncident, ID: "i2", Reason: metrics.ReasonConflictingDuplicate}, res.Excluded[0])
+}
