@@ -2,21 +2,94 @@ package main
 
 import (
 	"bytes"
-	"strings"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/paved-dev/paved"
+	"github.com/paved-dev/paved/evidence/report"
 )
 
-func TestRun(t *testing.T) {
+// runQuickstart runs the quickstart in a new working directory and returns
+// its output and the directory.
+func runQuickstart(t *testing.T) (string, string) {
+	t.Helper()
+	if _, err := exec.LookPath("git"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("git is required in CI")
+		}
+		t.Skip("git is not installed: the quickstart needs it")
+	}
+	work := t.TempDir()
 	var out bytes.Buffer
-	require.NoError(t, run(&out))
-	got := out.String()
-	assert.Contains(t, got, "Programme owner: Head of DevSecOps <devsecops-lead@example.com>")
-	assert.Contains(t, got, "8 areas, 23 capabilities, 56 controls: 35 mandatory, 21 advisory")
-	assert.Contains(t, got, "Initial backlog: 56 gaps")
-	assert.Contains(t, got, "| DSO-BLD-04 | SBOM produced per artifact | pipeline | mandatory | no_evidence | delivery | Security Engineering |")
-	// Every control is listed once in the backlog table.
-	assert.Equal(t, 56, strings.Count(got, "| no_evidence |"))
+	err := run(context.Background(), &out, config{work: work})
+	require.NoError(t, err, out.String())
+	return out.String(), work
+}
+
+func TestQuickstartWalksAllFiveStages(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds, tests and releases a Go service twice")
+	}
+	out, work := runQuickstart(t)
+	t.Log(out)
+
+	// Two releases down the paved road, every gate allowing them.
+	for _, version := range []string{"v1.0.0", "v1.0.1"} {
+		assert.Contains(t, out, "greeter "+version+" runs in staging: sha256:")
+	}
+	gates := regexp.MustCompile(`(?m)^(plan|build|test|release|operate) +gate +(\S+)`).FindAllStringSubmatch(out, -1)
+	var stages []string
+	for _, g := range gates {
+		stages = append(stages, g[1])
+		assert.Equal(t, "allowed", g[2], "the %s gate", g[1])
+	}
+	assert.Equal(t, []string{"plan", "build", "test", "release", "operate", "operate", "plan", "build", "test", "release", "operate", "operate"}, stages,
+		"two runs of five stages, and the incident and its recovery")
+	// The OSV fixture's finding is suppressed by the team's VEX statement.
+	assert.Contains(t, out, "0 active findings of 1")
+	// The incident, linked to the first deployment, and its recovery.
+	assert.Contains(t, out, "== Operate: an incident: anonymous visitors are greeted with \"Hello, !\" ==")
+	assert.Contains(t, out, "== Operate: recovery: v1.0.1 fixed INC-1 ==")
+
+	// The assessment and the DORA figures.
+	assert.Contains(t, out, "== Capability assessment of greeter v1.0.1 in staging ==")
+	assert.Regexp(t, `(?m)^overall +\d+ +\d+ +\d+ +\d+$`, out)
+	assert.Contains(t, out, "== DORA metrics of greeter in staging, last 30 days ==")
+	assert.Regexp(t, `(?m)^change fail rate +50 % +n=2`, out, "v1.0.0 caused INC-1, v1.0.1 did not")
+	assert.Regexp(t, `(?m)^failed deployment recovery time +\S+ hours +n=1`, out)
+	assert.Regexp(t, `(?m)^deployment frequency +0\.06667 per day +n=2`, out)
+
+	// The reports, and a pack that verifies with nothing but the key.
+	reports := filepath.Join(work, "reports")
+	for _, name := range []string{"report.html", "report.md", "report.json", "dora.html", "report.pack"} {
+		fi, err := os.Stat(filepath.Join(reports, name))
+		require.NoError(t, err)
+		assert.NotZero(t, fi.Size(), name)
+	}
+	key := regexp.MustCompile(`-key '([^']+)'`).FindStringSubmatch(out)
+	require.Len(t, key, 2)
+	f, err := os.Open(filepath.Join(reports, "report.pack"))
+	require.NoError(t, err)
+	defer f.Close()
+	_, err = report.VerifyPack(f, key[1])
+	require.NoError(t, err)
+
+	// The audit covered every record the log holds, and the log is kept.
+	audit := regexp.MustCompile(`(\d+) records recomputed`).FindStringSubmatch(out)
+	require.Len(t, audit, 2)
+	ctx := context.Background()
+	prog, err := paved.Open(ctx, filepath.Join(work, ".paved"))
+	require.NoError(t, err)
+	defer prog.Close(ctx)
+	size, err := prog.Store().Size(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, audit[1], strconv.FormatUint(size, 10))
 }
