@@ -11,6 +11,7 @@ import (
 
 	"github.com/paved-dev/paved/capability"
 	"github.com/paved-dev/paved/evidence"
+	"github.com/paved-dev/paved/pipeline/ci"
 	"github.com/paved-dev/paved/policy"
 	"github.com/paved-dev/paved/supplychain/sign"
 )
@@ -30,6 +31,7 @@ type config struct {
 	policies   []policy.Source
 	guardrails map[string]any
 	service    string
+	ci         *ci.Context
 	clock      func() time.Time
 	logger     *slog.Logger
 }
@@ -190,6 +192,21 @@ func WithService(name string) Option {
 			return errors.New("empty service name")
 		}
 		c.service = name
+		return nil
+	}}
+}
+
+// WithCI gives the runner the CI system's account of its runs (read it
+// with ci.FromEnv): every step record and run summary carries its builder
+// ID and run URL, a run's subject defaults to its commit and the deployer
+// to its actor. The default is a local context (ci.Local). A context
+// without a provider or a builder ID is refused.
+func WithCI(c ci.Context) Option {
+	return option{"WithCI", func(cfg *config) error {
+		if c.Provider == "" || c.BuilderID == "" {
+			return errors.New("CI context without a provider or a builder ID (read it with ci.FromEnv)")
+		}
+		cfg.ci = &c
 		return nil
 	}}
 }

@@ -73,7 +73,7 @@ type Program struct {
 // the policy engine (the built-in library, the platform foundation's
 // guardrails and WithPolicies, with the map's bindings and environments),
 // the ledger, and a runner gated by the engine that admits only released
-// digests at release. A key file under dir that others may read is
+// digests at release (recording the CI context WithCI gives). A key file under dir that others may read is
 // refused. Close the Program when done; a failed Open closes what it
 // opened, a WithBackend backend included.
 func Open(ctx context.Context, dir string, opts ...Option) (*Program, error) {
@@ -181,8 +181,12 @@ func open(ctx context.Context, dir string, cfg *config) (_ *Program, err error) 
 	}
 	service := cfg.service
 	released := func(ctx context.Context) ([]string, error) { return p.ledger.Released(ctx, service) }
-	if p.runner, err = pipeline.NewRunner(p.store, p.signer, pipeline.WithPolicy(p.engine), pipeline.WithReleased(released),
-		pipeline.WithClock(cfg.clock), pipeline.WithLogger(cfg.logger)); err != nil {
+	ropts := []pipeline.Option{pipeline.WithPolicy(p.engine), pipeline.WithReleased(released),
+		pipeline.WithClock(cfg.clock), pipeline.WithLogger(cfg.logger)}
+	if cfg.ci != nil {
+		ropts = append(ropts, pipeline.WithCI(*cfg.ci))
+	}
+	if p.runner, err = pipeline.NewRunner(p.store, p.signer, ropts...); err != nil {
 		return nil, err
 	}
 	return p, nil

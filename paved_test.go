@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -23,9 +24,11 @@ import (
 	"github.com/paved-dev/paved/evidence"
 	"github.com/paved-dev/paved/evidence/sqlite"
 	"github.com/paved-dev/paved/pipeline"
+	"github.com/paved-dev/paved/pipeline/ci"
 	"github.com/paved-dev/paved/pipeline/step"
 	"github.com/paved-dev/paved/policy"
 	"github.com/paved-dev/paved/supplychain"
+	"github.com/paved-dev/paved/supplychain/attest"
 	"github.com/paved-dev/paved/supplychain/ledger"
 	"github.com/paved-dev/paved/supplychain/sign"
 )
@@ -244,6 +247,7 @@ func TestBadOptions(t *testing.T) {
 			[]string{"WithSigner: nil signer", "WithTrust: nil trust policy", "WithBackend: nil backend", "WithClock: nil clock", "WithLogger: nil logger"}},
 		{"empty values", "x", []paved.Option{paved.WithMapFile(""), paved.WithService(""), paved.WithPolicies()},
 			[]string{"WithMapFile: empty path", "WithService: empty service name", "WithPolicies: no sources"}},
+		{"CI context without provider", "x", []paved.Option{paved.WithCI(ci.Context{BuilderID: "https://ci.example/builder"})}, []string{"WithCI: CI context without a provider"}},
 		{"checkpoint key halves differ", "x", []paved.Option{paved.WithCheckpointKey(skey, otherVkey)}, []string{"WithCheckpointKey: verifier key a.example/log+", "is not the public half"}},
 		{"checkpoint key malformed", "x", []paved.Option{paved.WithCheckpointKey("nonsense", "")}, []string{"WithCheckpointKey: signer key:"}},
 		{"environments in guardrails", "x", []paved.Option{paved.WithGuardrails(map[string]any{"environments": nil})}, []string{`WithGuardrails: "environments" comes from the capability map`}},
@@ -415,4 +419,49 @@ func TestClockAndLogger(t *testing.T) {
 	assert.True(t, run.Steps[0].StartedAt.Equal(at), run.Steps[0].StartedAt)
 	assert.True(t, run.Gates[0].Decision.Time.Equal(at), run.Gates[0].Decision.Time)
 	assert.Contains(t, logs.String(), "pipeline: gate decided")
+}
+
+// TestCIContextRecorded: WithCI's context reaches the runner: a step's
+// record carries the CI system's builder and run URL, the run's summary
+// its commit too, and a run with no product or subject is about the CI
+// commit.
+func TestCIContextRecorded(t *testing.T) {
+	commit := strings.Repeat("ab", 20)
+	env := map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "acme/shop",
+		"GITHUB_RUN_ID": "42", "GITHUB_SHA": commit, "GITHUB_ACTOR": "octocat",
+		"GITHUB_WORKFLOW_REF": "acme/shop/.github/workflows/ci.yml@refs/heads/main"}
+	c := ci.FromEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	require.Equal(t, ci.GitHubActions, c.Provider)
+	p := open(t, t.TempDir(), paved.WithCI(c))
+
+	pl, err := pipeline.New("plan", pipeline.In(pipeline.Plan, step.Command{Args: []string{"true"}}))
+	require.NoError(t, err)
+	run, err := p.Runner().Run(t.Context(), pl, pipeline.InDir(t.TempDir()))
+	require.ErrorIs(t, err, pipeline.ErrBlocked, "the default map blocks a plan with no change record")
+	require.NotNil(t, run.Subject)
+	assert.Equal(t, supplychain.DigestSet{"gitCommit": commit}, run.Subject.Digest)
+
+	var link struct {
+		Predicate struct{ Byproducts map[string]any } `json:"predicate"`
+	}
+	recordStatement(t, p, run.Steps[0].Record.ID, &link)
+	assert.Equal(t, "https://github.com/acme/shop/.github/workflows/ci.yml@refs/heads/main", link.Predicate.Byproducts["builderId"])
+	assert.Equal(t, "https://github.com/acme/shop/actions/runs/42", link.Predicate.Byproducts["runUrl"])
+	var summary struct{ Predicate attest.PipelineRun }
+	recordStatement(t, p, run.Summary.ID, &summary)
+	assert.Equal(t, c.BuilderID, summary.Predicate.BuilderID)
+	assert.Equal(t, c.RunURL, summary.Predicate.RunURL)
+	assert.Equal(t, commit, summary.Predicate.Commit)
+}
+
+// recordStatement decodes the statement of the record id into v.
+func recordStatement(t *testing.T, p *paved.Program, id string, v any) {
+	t.Helper()
+	rec, err := p.Store().Get(t.Context(), id)
+	require.NoError(t, err)
+	env, err := sign.ParseEnvelope(rec.Envelope)
+	require.NoError(t, err)
+	payload, err := env.DecodeB64Payload()
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(payload, v))
 }
