@@ -75,28 +75,36 @@ func ExampleEngine_Evaluate() {
 	}
 	fmt.Println("outcome:", d.Outcome)
 	for _, c := range d.Controls {
-		fmt.Println(c.Control, c.Status)
+		if c.Status == policy.StatusPass || c.Status == policy.StatusNotApplicable {
+			continue
+		}
+		line := fmt.Sprint(c.Control, " ", c.Status)
+		if c.Message != "" {
+			line += ": " + c.Message
+		}
+		fmt.Println(line)
 		for _, v := range c.Violations {
 			fmt.Println("  ", v.Rule+":", v.Msg)
 		}
 	}
 	// Output:
 	// outcome: blocked
-	// DSO-BLD-01 pass
-	// DSO-BLD-02 pass
-	// DSO-BLD-04 pass
-	// DSO-BLD-05 pass
-	// DSO-GOV-04 pass
-	// DSO-PLN-01 not_applicable
-	// DSO-PLN-02 not_applicable
+	// DSO-CMP-02 error: missing evidence: none of https://paved.dev/attestation/policy-decision/v1
+	//    deny: no recorded build gate decision about bin/app
+	//    deny: no recorded test gate decision about bin/app
+	// DSO-PLT-02 error: missing evidence: none of https://in-toto.io/attestation/link/v0.3
+	//    deny: no step of the release stage left a link record about bin/app
 	// DSO-REL-01 fail
 	//    deny: high-risk change CHG-7 has 1 approvals by someone other than its author alice@example.com; 2 required
 	//    warn: alice@example.com approved their own change CHG-7; the approval does not count
-	// DSO-REL-02 pass
-	// DSO-SUP-01 pass
-	// DSO-SUP-02 pass
-	// DSO-SUP-05 pass
-	// DSO-TST-01 pass
+	// DSO-REL-04 error: missing evidence: none of https://paved.dev/attestation/policy-decision/v1
+	//    deny: no recorded build gate decision shows that bin/app passed it
+	//    deny: no recorded test gate decision shows that bin/app passed it
+	// DSO-XCT-01 fail
+	//    deny: alice@example.com approved their own change CHG-7
+	//    deny: data.guardrails.teams has no members for "payments", the owner of change CHG-7: add the team's roster (team -> identities) to the guardrail settings
+	// DSO-XCT-05 fail
+	//    deny: change CHG-7 records no commit
 }
 
 // A decision becomes evidence: an in-toto statement with paved's
@@ -109,6 +117,8 @@ func ExampleDecision_Statement() {
 		fmt.Println(err)
 		return
 	}
+	// A plan gate with no team roster (data.guardrails.teams) and no link
+	// records of the plan's steps blocks, and its decision says so.
 	d, err := engine.Evaluate(ctx, policy.Request{
 		Stage:   policy.StagePlan,
 		Subject: supplychain.Subject{Name: "bin/app", Digest: supplychain.DigestSet{"sha256": strings.Repeat("ab", 32)}},
@@ -129,5 +139,5 @@ func ExampleDecision_Statement() {
 	fmt.Println(d.Result(), d.Outcome)
 	// Output:
 	// https://paved.dev/attestation/policy-decision/v1
-	// allow allowed
+	// deny blocked
 }

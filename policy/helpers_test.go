@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	linkv0 "github.com/in-toto/attestation/go/predicates/link/v0"
 	slsa "github.com/in-toto/attestation/go/predicates/provenance/v1"
 	releasev0 "github.com/in-toto/attestation/go/predicates/release/v0"
 	testresult "github.com/in-toto/attestation/go/predicates/test_result/v0"
@@ -33,6 +34,7 @@ func settings() map[string]any {
 	return map[string]any{"guardrails": map[string]any{
 		"trusted_builders": map[string]any{"https://ci.example.com/runner": []any{"builder@example.com"}},
 		"release_signers":  []any{"release@example.com"},
+		"teams":            map[string]any{"payments": []any{"bob@example.com", "carol@example.com"}},
 	}}
 }
 
@@ -104,6 +106,11 @@ func releaseRequest(components, attestations int) policy.Request {
 			VerifiedLevels:     []string{"SLSA_BUILD_LEVEL_3"},
 		}), "verifier@example.com"),
 		evidence(attest.NewRelease(&releasev0.Release{Purl: subject.PURL, ReleaseId: new("v1.2.3")}), "release@example.com"),
+		evidence(stepLink(policy.StageRelease), "builder@example.com"),
+		evidence(gateDecision(policy.StageBuild), "builder@example.com"),
+		evidence(gateDecision(policy.StageTest), "builder@example.com"),
+		evidence(attest.Generic{Type: "https://paved.dev/attestation/release/v1",
+			JSON: []byte(`{"service":"checkout","version":"v1.2.3","commit":"` + commit + `"}`)}, "release@example.com"),
 	}
 	for i := len(evs); i < attestations; i++ {
 		evs = append(evs, evidence(attest.NewTestResult(&testresult.TestResult{
@@ -117,7 +124,7 @@ func releaseRequest(components, attestations int) policy.Request {
 		Subject:     subject,
 		Evidence:    evs,
 		Change: &attest.Change{ID: "CHG-1", Title: "Add caching", Author: "alice@example.com", Owner: "payments",
-			Services: []string{"checkout"}, Risk: "high", CreatedAt: when.Add(-48 * time.Hour)},
+			Commit: commit, Services: []string{"checkout"}, Risk: "high", CreatedAt: when.Add(-48 * time.Hour)},
 		Approvals: []attest.Approval{
 			{Approver: "bob@example.com", Decision: "approved", ChangeID: "CHG-1", Stage: "release", DecidedAt: when.Add(-time.Hour)},
 			{Approver: "carol@example.com", Decision: "approved", ChangeID: "CHG-1", Stage: "release", DecidedAt: when.Add(-time.Hour)},
@@ -125,6 +132,22 @@ func releaseRequest(components, attestations int) policy.Request {
 		Signatures: []policy.Signature{{Identity: "release@example.com", KeyID: "release-2026"}},
 		Released:   []string{"sha256:" + strings.Repeat("ab", 32), digest("other release")},
 	}
+}
+
+// commit is the commit of releaseRequest's change.
+var commit = strings.Repeat("c0", 20)
+
+// stepLink is the link record a pipeline step on the trusted builder
+// leaves at stage.
+func stepLink(stage string) attest.Link {
+	byproducts, _ := structpb.NewStruct(map[string]any{"builderId": "https://ci.example.com/runner", "stage": stage, "run": "run-1"})
+	return attest.NewLink(&linkv0.Link{Name: "step", Byproducts: byproducts})
+}
+
+// gateDecision is the allowing decision a gate at stage recorded.
+func gateDecision(stage string) attest.PolicyDecision {
+	return attest.PolicyDecision{Stage: stage, Query: "deny := data.paved." + stage + ".deny", PolicyDigest: digest("policy"),
+		InputDigest: digest("input " + stage), Result: "allow", DecidedAt: when.Add(-2 * time.Hour)}
 }
 
 // statuses maps control IDs to their statuses.

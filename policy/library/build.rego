@@ -23,13 +23,11 @@ deny contains v if {
 	}
 }
 
-trusted_builders := lib.setting("trusted_builders", {})
-
 builders := {b | some item in lib.evidence(lib.provenance_type); b := item.predicate.runDetails.builder.id}
 
 trusted_provenance contains item.digest if {
 	some item in lib.evidence(lib.provenance_type)
-	identities := trusted_builders[item.predicate.runDetails.builder.id]
+	identities := lib.trusted_builders[item.predicate.runDetails.builder.id]
 	some signer in item.signers
 	signer in identities
 }
@@ -95,75 +93,8 @@ warn contains v if {
 #   stages: [build, release]
 #   evidence: ["https://in-toto.io/attestation/vulns/v0.2"]
 deny contains v if {
-	some r in findings
-	sev := severity(r)
-	seen := first_seen_ns(r)
-	seen < cutoff_ns[sev]
-	age := floor((time.now_ns() - seen) / day_ns)
-	v := {
-		"control": "DSO-BLD-05",
-		"finding": r.id,
-		"msg": sprintf("%s (%s) has been open %d days, past its %d-day SLA", [r.id, sev, age, sla_days[sev]]),
-	}
-}
-
-# METADATA
-# custom:
-#   control: DSO-BLD-05
-deny contains v if {
-	some r in findings
-	not first_seen_ns(r)
-	v := {
-		"control": "DSO-BLD-05",
-		"finding": r.id,
-		"msg": sprintf("%s (%s) has no firstSeen or published time, so it counts as past its SLA", [r.id, severity(r)]),
-	}
-}
-
-day_ns := ((24 * 60) * 60) * 1000000000
-
-default_sla_days := {"critical": 15, "high": 30, "medium": 90, "low": 180}
-
-sla_days := lib.setting("vulnerability_sla_days", default_sla_days)
-
-# cutoff_ns maps each severity to the latest first-seen time a finding of
-# that severity may have and still be within its SLA, computed once.
-cutoff_ns[sev] := time.now_ns() - (days * day_ns) if some sev, days in sla_days
-
-findings contains r if {
 	some item in lib.evidence(lib.vulns_type)
-	some r in object.get(item.predicate.scanner, "result", [])
+	some r in lib.vuln_results(item)
+	msg := lib.past_sla(r)
+	v := {"control": "DSO-BLD-05", "finding": r.id, "msg": msg}
 }
-
-first_seen_ns(r) := min(times) if {
-	times := {t |
-		some a in object.get(r, "annotations", [])
-		some key in ["firstSeen", "published"]
-		t := lib.rfc3339_ns(a[key])
-	}
-	count(times) > 0
-}
-
-ratings := ["none", "low", "medium", "high", "critical"]
-
-rank := {name: i | some i, name in ratings}
-
-# severity(r) is the highest rating among r's severities, "critical" when
-# none is known.
-severity(r) := ratings[max(ranks)] if {
-	ranks := {rank[x] | some s in object.get(r, "severity", []); x := rating(s)}
-	count(ranks) > 0
-} else := "critical"
-
-rating(s) := x if {
-	x := lower(s.score)
-	rank[x]
-}
-
-rating(s) := cvss_rating(to_number(s.score)) if regex.match(`^[0-9]+(\.[0-9]+)?$`, s.score)
-
-cvss_rating(n) := "critical" if n >= 9
-else := "high" if n >= 7
-else := "medium" if n >= 4
-else := "low" if n > 0
-else := "none"

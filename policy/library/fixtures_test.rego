@@ -117,3 +117,56 @@ with_evidence(t, items) := replace(input_ok, "evidence", replace(input_ok.eviden
 
 # without_evidence(t) is input_ok without evidence of type t.
 without_evidence(t) := replace(input_ok, "evidence", object.remove(input_ok.evidence, [t]))
+
+decision_type := "https://paved.dev/attestation/policy-decision/v1"
+
+link_type := "https://in-toto.io/attestation/link/v0.3"
+
+ledger_release_type := "https://paved.dev/attestation/release/v1"
+
+deployment_type := "https://paved.dev/attestation/deployment/v1"
+
+incident_type := "https://paved.dev/attestation/incident/v1"
+
+# evidence_item(p, at) is an evidence item with predicate p recorded at at.
+evidence_item(p, at) := {"digest": sprintf("sha256:%s", [crypto.sha256(json.marshal(p))]), "signers": ["builder@example.com"], "predicate": p, "time": at}
+
+# decision(stage, result, at) is a recorded gate decision.
+decision(stage, result, at) := evidence_item(
+	{
+		"stage": stage, "query": "deny := data.paved.build.deny", "result": result, "decidedAt": at,
+		"policyDigest": subject_digest, "inputDigest": subject_digest,
+		"violations": [{"control": "DSO-BLD-02", "enforcement": "mandatory", "msg": "secret found"} | result == "deny"],
+	},
+	at,
+)
+
+# link(stage, signer) is a pipeline step's link record, by the fixtures'
+# trusted builder's ID.
+link(stage, signer) := object.union(
+	evidence_item({"name": "compile", "byproducts": {"builderId": "https://builder.example/ci@v1", "stage": stage, "run": "run-1"}}, "2026-11-28T11:00:00Z"),
+	{"signers": [signer]},
+)
+
+# ledger_release is the ledger's release record of CHG-1's commit.
+ledger_release := evidence_item({"service": "checkout", "version": "v1.2.3", "commit": "c0ffee", "releasedBy": "release@example.com", "releasedAt": "2026-11-28T11:00:00Z"}, "2026-11-28T11:00:00Z")
+
+# deployment(id, env, version) is a recorded deployment of checkout.
+deployment(id, env, version) := evidence_item({"id": id, "service": "checkout", "environment": env, "version": version, "deployer": "deploy@example.com", "kind": "normal", "outcome": "succeeded", "startedAt": "2026-11-28T11:30:00Z"}, "2026-11-28T11:30:00Z")
+
+# incident(id, owner, cause) is a recorded incident of checkout.
+incident(id, owner, cause) := evidence_item({"id": id, "service": "checkout", "environment": "prod", "severity": "sev2", "owner": owner, "causedBy": cause, "detectedAt": "2026-11-28T11:45:00Z"}, "2026-11-28T11:45:00Z")
+
+# input_operate is input_ok at the operate stage in prod, after
+# deploying CHG-1's release, with every gate's decision recorded.
+input_operate := object.union(input_ok, {
+	"stage": "operate",
+	"environment": "prod",
+	"change": object.union(input_ok.change, {"commit": "c0ffee"}),
+	"evidence": object.union(input_ok.evidence, {
+		decision_type: [decision(s, "allow", "2026-11-28T11:00:00Z") | some s in ["build", "test", "release"]],
+		link_type: [link("operate", "builder@example.com")],
+		ledger_release_type: [ledger_release],
+		deployment_type: [deployment("dep-1", "prod", "v1.2.3")],
+	}),
+})

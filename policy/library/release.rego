@@ -102,3 +102,32 @@ deny contains v if {
 	not input.change
 	v := {"control": "DSO-REL-02", "msg": "the release has no change record saying what changed"}
 }
+
+# METADATA
+# title: Release passed every mandatory policy gate
+# description: >-
+#   The newest recorded decision of each gate before Release that decides
+#   about the artifact (Build and Test) did not deny it; a bypassed gate
+#   recorded a deny, so it does not count as passed.
+# custom:
+#   control: DSO-REL-04
+#   stages: [release]
+#   evidence: ["https://paved.dev/attestation/policy-decision/v1"]
+deny contains v if {
+	some stage in lib.gated_before("release")
+	not lib.decisions[stage]
+	v := {"control": "DSO-REL-04", "msg": sprintf("no recorded %s gate decision shows that %s passed it", [stage, input.subject.name])}
+}
+
+# METADATA
+# custom:
+#   control: DSO-REL-04
+deny contains v if {
+	some stage in lib.gated_before("release")
+	d := lib.decisions[stage]
+	d.result == "deny"
+	v := {
+		"control": "DSO-REL-04",
+		"msg": sprintf("the %s gate denied %s at %s (controls %v)", [stage, input.subject.name, d.decidedAt, {x.control | some x in object.get(d, "violations", []); x.enforcement == "mandatory"}]),
+	}
+}

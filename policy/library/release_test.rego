@@ -62,3 +62,38 @@ test_dso_rel_02_fail_no_release if denied_02(fx.without_evidence(fx.release_type
 test_dso_rel_02_fail_release_of_other_package if denied_02(fx.with_evidence(fx.release_type, [fx.release("pkg:golang/example.com/other@v9")]))
 
 test_dso_rel_02_fail_no_change if denied_02(object.remove(fx.input_ok, ["change"]))
+
+denied_04(inp) if {
+	some v in release.deny with input as inp
+	v.control == "DSO-REL-04"
+}
+
+gates(decisions) := fx.replace(fx.input_ok, "evidence", object.union(fx.input_ok.evidence, {fx.decision_type: decisions}))
+
+test_dso_rel_04_pass_build_and_test_allowed if {
+	not denied_04(gates([fx.decision("build", "allow", "2026-11-28T10:00:00Z"), fx.decision("test", "warn", "2026-11-28T10:10:00Z")]))
+}
+
+test_dso_rel_04_pass_newest_decision_counts if {
+	inp := gates([
+		fx.decision("build", "deny", "2026-11-28T09:00:00Z"),
+		fx.decision("build", "allow", "2026-11-28T10:00:00.5Z"),
+		fx.decision("test", "allow", "2026-11-28T10:10:00Z"),
+	])
+	not denied_04(inp)
+}
+
+test_dso_rel_04_fail_no_decisions if denied_04(fx.input_ok)
+
+test_dso_rel_04_fail_test_gate_missing if denied_04(gates([fx.decision("build", "allow", "2026-11-28T10:00:00Z")]))
+
+test_dso_rel_04_fail_build_gate_denied_last if {
+	inp := gates([
+		fx.decision("build", "allow", "2026-11-28T10:00:00.5Z"),
+		fx.decision("build", "deny", "2026-11-28T10:00:01Z"),
+		fx.decision("test", "allow", "2026-11-28T10:10:00Z"),
+	])
+	some v in release.deny with input as inp
+	v.control == "DSO-REL-04"
+	contains(v.msg, "DSO-BLD-02")
+}

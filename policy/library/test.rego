@@ -40,3 +40,27 @@ warn contains v if {
 		"msg": sprintf("tests warned: %v", [object.get(item.predicate, "warnedTests", [])]),
 	}
 }
+
+# METADATA
+# title: Control evidence is complete before release
+# description: >-
+#   By the end of Test the artifact carries the evidence its release
+#   rests on: provenance, an SBOM, a secret scan, a vulnerability scan and
+#   test results.
+# custom:
+#   control: DSO-TST-03
+#   stages: [test]
+#   evidence: ["https://in-toto.io/attestation/test-result/v0.1"]
+deny contains v if {
+	some kind, present in release_evidence
+	not present
+	v := {"control": "DSO-TST-03", "msg": sprintf("%s has no %s before release", [input.subject.name, kind])}
+}
+
+release_evidence := {
+	"provenance": count(lib.evidence(lib.provenance_type)) > 0,
+	"SBOM": count(lib.sboms) > 0,
+	"secret scan": count(lib.evidence(lib.secret_scan_type)) > 0,
+	"vulnerability scan": count(lib.evidence(lib.vulns_type)) > 0,
+	"test result": count(lib.evidence(lib.testresult_type)) > 0,
+}

@@ -27,3 +27,20 @@ test_dso_tst_01_warn_tests_warned if {
 	warned("DSO-TST-01", inp)
 	not denied("DSO-TST-01", inp)
 }
+
+test_dso_tst_03_pass_evidence_complete if not denied("DSO-TST-03", fx.replace(fx.input_ok, "stage", "test"))
+
+test_dso_tst_03_pass_spdx_sbom if {
+	inp := fx.replace(fx.without_evidence(fx.sbom_type), "evidence", object.union(object.remove(fx.input_ok.evidence, [fx.sbom_type]), {"https://spdx.dev/Document": [fx.sbom]}))
+	not denied("DSO-TST-03", inp)
+}
+
+test_dso_tst_03_fail_no_secret_scan if {
+	some v in test.deny with input as fx.without_evidence(fx.secret_scan_type)
+	v.control == "DSO-TST-03"
+	contains(v.msg, "secret scan")
+}
+
+test_dso_tst_03_fail_no_sbom if denied("DSO-TST-03", fx.without_evidence(fx.sbom_type))
+
+test_dso_tst_03_fail_no_provenance if denied("DSO-TST-03", fx.without_evidence(fx.provenance_type))

@@ -1,0 +1,23 @@
+package paved.platform_test
+
+import data.paved.fixtures as fx
+import data.paved.platform
+
+denied(inp, settings) if {
+	some v in platform.deny with input as inp with data.guardrails as settings
+	v.control == "DSO-PLT-02"
+}
+
+links(items) := fx.replace(fx.input_operate, "evidence", object.union(fx.input_operate.evidence, {fx.link_type: items}))
+
+test_dso_plt_02_pass_stage_links_signed_by_builder if not denied(fx.input_operate, fx.settings)
+
+test_dso_plt_02_pass_other_stages_not_judged if {
+	not denied(links([fx.link("operate", "builder@example.com"), fx.link("build", "someone@example.com")]), fx.settings)
+}
+
+test_dso_plt_02_fail_no_link_of_stage if denied(links([fx.link("build", "builder@example.com")]), fx.settings)
+
+test_dso_plt_02_fail_link_added_by_hand if denied(links([fx.link("operate", "builder@example.com"), fx.link("operate", "alice@example.com")]), fx.settings)
+
+test_dso_plt_02_fail_no_trusted_builders if denied(fx.input_operate, {})
