@@ -77,7 +77,9 @@ func (f optionFunc) apply(c *config) { f(c) }
 
 // WithOpenOptions passes opts to paved.Open whenever a command opens the
 // Program, for a tool that wires its own map, backend, keys or policies.
-// The default is none: paved's defaults under --dir.
+// The default is none: paved's defaults under --dir. run adds paved.WithCI
+// with the context it reads from the environment, so opts must not hold
+// WithCI.
 func WithOpenOptions(opts ...paved.Option) Option {
 	return optionFunc(func(c *config) { c.open = append(c.open, opts...) })
 }
@@ -169,16 +171,16 @@ func action(fn func(cmd *cobra.Command, args []string) error) func(*cobra.Comman
 // open opens the Program on --dir. Opening a directory that does not hold
 // a store yet is refused unless create is set (only init creates one),
 // so that a typo in --dir does not start a new, empty log.
-func (a *app) open(ctx context.Context, create bool) (*paved.Program, error) {
+func (a *app) open(ctx context.Context, create bool, extra ...paved.Option) (*paved.Program, error) {
 	if !create {
 		if _, err := statStore(a.dir); err != nil {
 			return nil, usage(fmt.Errorf("no paved directory at %s: %w", a.dir, err),
 				fmt.Sprintf("run 'paved init --dir %s' first, or pass the right --dir", a.dir))
 		}
 	}
-	opts := a.cfg.open
+	opts := append(slices.Clip(a.cfg.open), extra...)
 	if a.mapFile != "" {
-		opts = append(slices.Clip(opts), paved.WithMapFile(a.mapFile))
+		opts = append(opts, paved.WithMapFile(a.mapFile))
 	}
 	p, err := paved.Open(ctx, a.dir, opts...)
 	if errors.Is(err, fs.ErrNotExist) || errors.As(err, new(*capability.FieldError)) {

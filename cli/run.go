@@ -5,12 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/paved-dev/paved"
 	"github.com/paved-dev/paved/pipeline"
+	"github.com/paved-dev/paved/pipeline/ci"
 	"github.com/paved-dev/paved/pipeline/step"
 	"github.com/paved-dev/paved/policy"
 	"github.com/paved-dev/paved/supplychain"
@@ -60,7 +63,8 @@ func (a *app) runCmd() *cobra.Command {
 		Use:   "run --stage STAGE --step NAME [flags] -- COMMAND [ARG...]",
 		Short: "Run one CI command as a gated pipeline step and record it",
 		Long: "run wraps COMMAND as the step NAME of stage STAGE: it runs it, records it as signed evidence " +
-			"(with the digests of --material files before and --product files after), then gates the stage with policy.\n\n" +
+			"(with the digests of --material files before and --product files after) with the CI job's context read from the environment " +
+			"(GitHub Actions, GitLab CI, Buildkite, CircleCI, Azure Pipelines, Jenkins, or local), then gates the stage with policy.\n\n" +
 			"Exit 0 when the step succeeded and the gate allowed, 1 when the step failed or the gate blocked.",
 		Args: cobra.MinimumNArgs(1),
 		RunE: action(func(cmd *cobra.Command, args []string) error {
@@ -81,7 +85,9 @@ func (a *app) runCmd() *cobra.Command {
 			if err != nil {
 				return usage(err, "")
 			}
-			prog, err := a.open(cmd.Context(), false)
+			// The CI job's context (system, builder, run URL, commit,
+			// actor) is recorded with the step.
+			prog, err := a.open(cmd.Context(), false, paved.WithCI(ci.FromEnv(os.LookupEnv)))
 			if err != nil {
 				return err
 			}

@@ -54,8 +54,16 @@ type result struct {
 // paved runs the built CLI in dir with args.
 func paved(t *testing.T, dir string, args ...string) result {
 	t.Helper()
+	return pavedIn(t, dir, nil, args...)
+}
+
+// pavedIn runs the built CLI in dir with args and, beside the test's
+// environment, the variables env ("NAME=value").
+func pavedIn(t *testing.T, dir string, env []string, args ...string) result {
+	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()
@@ -618,4 +626,42 @@ test_wrong_expectation if {
 	r = paved(t, dir, "policy", "test", "pol")
 	assert.Equal(t, 2, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "broken.rego")
+}
+
+func TestRunRecordsTheCIJob(t *testing.T) {
+	dir := t.TempDir()
+	ok(t, dir, "init")
+	github := []string{"GITHUB_ACTIONS=true", "GITHUB_SERVER_URL=https://github.example.com", "GITHUB_REPOSITORY=acme/shop",
+		"GITHUB_RUN_ID=4242", "GITHUB_WORKFLOW_REF=acme/shop/.github/workflows/ci.yml@refs/heads/main",
+		"GITHUB_SHA=" + strings.Repeat("ab", 20), "GITHUB_ACTOR=octo"}
+	r := pavedIn(t, dir, github, "run", "--stage", "build", "--step", "compile", "--product", "app.bin", "-o", "json", "--", "sh", "-c", "echo binary > app.bin")
+	require.Equal(t, 1, r.code, "the build gate blocks without an SBOM: %s", r.stderr)
+	run := decode[struct {
+		Steps []struct {
+			Record string `json:"record"`
+		} `json:"steps"`
+	}](t, r.stdout)
+	require.Len(t, run.Steps, 1)
+	raw := ok(t, dir, "evidence", "get", "--envelope", run.Steps[0].Record)
+	var env struct {
+		Payload []byte `json:"payload"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(raw), &env))
+	var link struct {
+		Predicate struct {
+			Byproducts map[string]any `json:"byproducts"`
+		} `json:"predicate"`
+	}
+	require.NoError(t, json.Unmarshal(env.Payload, &link))
+	assert.Equal(t, "https://github.example.com/acme/shop/.github/workflows/ci.yml@refs/heads/main", link.Predicate.Byproducts["builderId"])
+	assert.Equal(t, "https://github.example.com/acme/shop/actions/runs/4242", link.Predicate.Byproducts["runUrl"])
+
+	// Outside CI the step records the local builder.
+	r = paved(t, dir, "run", "--stage", "build", "--step", "compile", "--product", "app.bin", "-o", "json", "--", "true")
+	require.Equal(t, 1, r.code, r.stderr)
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &run))
+	raw = ok(t, dir, "evidence", "get", "--envelope", run.Steps[0].Record)
+	require.NoError(t, json.Unmarshal([]byte(raw), &env))
+	require.NoError(t, json.Unmarshal(env.Payload, &link))
+	assert.Equal(t, "https://paved.dev/builders/local/v1", link.Predicate.Byproducts["builderId"])
 }
