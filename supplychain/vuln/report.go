@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	vulnsv02 "github.com/in-toto/attestation/go/predicates/vulns/v02"
 	"google.golang.org/protobuf/types/known/structpb"
@@ -153,6 +154,14 @@ func (r *Report) Predicate() (attest.Vulns, error) {
 		}
 		if f.VEX != nil {
 			ann["vex"] = vexText(f.VEX)
+		}
+		// The publication and the SLA's deadline let a policy judge a
+		// finding's age (the built-in DSO-BLD-05 does).
+		if !f.Published.IsZero() {
+			ann["published"] = f.Published.UTC().Format(time.RFC3339)
+		}
+		if !f.FixBy.IsZero() {
+			ann["fixBy"] = f.FixBy.UTC().Format(time.RFC3339)
 		}
 		st, err := structpb.NewStruct(ann)
 		if err != nil {

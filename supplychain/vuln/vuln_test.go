@@ -295,6 +295,10 @@ func TestOutputs(t *testing.T) {
 	assert.Equal(t, true, ann["suppressed"])
 	assert.Equal(t, "not_affected", ann["status"])
 	assert.Equal(t, "pkg:golang/example.com/vulnlib@v1.0.0", ann["purl"])
+	f := rep.Findings[0]
+	require.False(t, f.Published.IsZero())
+	assert.Equal(t, f.Published.UTC().Format(time.RFC3339), ann["published"], "policies judge a finding's age by it")
+	assert.Equal(t, f.FixBy.UTC().Format(time.RFC3339), ann["fixBy"])
 }
 
 func TestVEXStatuses(t *testing.T) {
