@@ -39,7 +39,10 @@ func TestEvaluateReleasePasses(t *testing.T) {
 		"DSO-CMP-03": policy.StatusNotApplicable,
 		"DSO-OPS-01": policy.StatusNotApplicable,
 		"DSO-OPS-03": policy.StatusNotApplicable,
+		"DSO-PLT-01": policy.StatusPass,
 		"DSO-PLT-02": policy.StatusPass,
+		"DSO-BLD-06": policy.StatusNotApplicable,
+		"DSO-SUP-03": policy.StatusNotApplicable,
 		"DSO-REL-04": policy.StatusPass,
 		"DSO-XCT-01": policy.StatusPass,
 		"DSO-XCT-05": policy.StatusPass,
@@ -130,7 +133,7 @@ func TestStageSkipsControls(t *testing.T) {
 	assert.Equal(t, policy.StatusNotApplicable, st["DSO-REL-01"])
 	assert.Equal(t, policy.StatusPass, st["DSO-GOV-04"], "exceptions are checked at every stage")
 	assert.Equal(t, policy.StatusPass, st["DSO-PLN-01"])
-	assert.Equal(t, "deny := data.paved.cross_cutting.deny; deny := data.paved.governance.deny; deny := data.paved.plan.deny; warn := data.paved.plan.warn; deny := data.paved.platform.deny", d.Query, "packages with nothing applicable are not evaluated")
+	assert.Equal(t, "deny := data.paved.cross_cutting.deny; deny := data.paved.governance.deny; deny := data.paved.plan.deny; warn := data.paved.plan.warn; deny := data.paved.platform.deny; warn := data.paved.platform.warn", d.Query, "packages with nothing applicable are not evaluated")
 }
 
 func TestBypassIsRecorded(t *testing.T) {

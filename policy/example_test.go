@@ -92,6 +92,8 @@ func ExampleEngine_Evaluate() {
 	// DSO-CMP-02 error: missing evidence: none of https://paved.dev/attestation/policy-decision/v1
 	//    deny: no recorded build gate decision about bin/app
 	//    deny: no recorded test gate decision about bin/app
+	// DSO-PLT-01 warn
+	//    warn: no link record of a Build step about bin/app names the pipeline that built it
 	// DSO-PLT-02 error: missing evidence: none of https://in-toto.io/attestation/link/v0.3
 	//    deny: no step of the release stage left a link record about bin/app
 	// DSO-REL-01 fail

@@ -106,6 +106,7 @@ func releaseRequest(components, attestations int) policy.Request {
 			VerifiedLevels:     []string{"SLSA_BUILD_LEVEL_3"},
 		}), "verifier@example.com"),
 		evidence(attest.NewRelease(&releasev0.Release{Purl: subject.PURL, ReleaseId: new("v1.2.3")}), "release@example.com"),
+		evidence(stepLink(policy.StageBuild), "builder@example.com"),
 		evidence(stepLink(policy.StageRelease), "builder@example.com"),
 		evidence(gateDecision(policy.StageBuild), "builder@example.com"),
 		evidence(gateDecision(policy.StageTest), "builder@example.com"),
@@ -137,10 +138,10 @@ func releaseRequest(components, attestations int) policy.Request {
 // commit is the commit of releaseRequest's change.
 var commit = strings.Repeat("c0", 20)
 
-// stepLink is the link record a pipeline step on the trusted builder
-// leaves at stage.
+// stepLink is the link record a step of a paved-road pipeline on the
+// trusted builder leaves at stage.
 func stepLink(stage string) attest.Link {
-	byproducts, _ := structpb.NewStruct(map[string]any{"builderId": "https://ci.example.com/runner", "stage": stage, "run": "run-1"})
+	byproducts, _ := structpb.NewStruct(map[string]any{"builderId": "https://ci.example.com/runner", "stage": stage, "run": "run-1", "pipeline": "go-service"})
 	return attest.NewLink(&linkv0.Link{Name: "step", Byproducts: byproducts})
 }
 

@@ -98,3 +98,41 @@ deny contains v if {
 	msg := lib.past_sla(r)
 	v := {"control": "DSO-BLD-05", "finding": r.id, "msg": msg}
 }
+
+# METADATA
+# title: Static analysis runs on every build
+# description: >-
+#   A Build step of the artifact ran a static analyser: its link record's
+#   command starts with one of data.guardrails.static_analysers (by
+#   default go vet, staticcheck, golangci-lint, gosec, govulncheck and
+#   semgrep) and succeeded.
+# custom:
+#   control: DSO-BLD-06
+#   stages: [build]
+warn contains v if {
+	count(analyses) == 0
+	v := {
+		"control": "DSO-BLD-06",
+		"msg": sprintf("no Build step of %s ran a static analyser (data.guardrails.static_analysers: %v)", [input.subject.name, analysers]),
+	}
+}
+
+# METADATA
+# custom:
+#   control: DSO-BLD-06
+warn contains v if {
+	some item in analyses
+	item.predicate.byproducts.outcome != "succeeded"
+	v := {"control": "DSO-BLD-06", "msg": sprintf("static analysis %v of %s did not succeed", [item.predicate.command, input.subject.name])}
+}
+
+default_analysers := [["go", "vet"], ["staticcheck"], ["golangci-lint"], ["gosec"], ["govulncheck"], ["semgrep"]]
+
+analysers := lib.setting("static_analysers", default_analysers)
+
+analyses contains item if {
+	some item in lib.evidence(lib.link_type)
+	item.predicate.byproducts.stage == "build"
+	some a in analysers
+	array.slice(item.predicate.command, 0, count(a)) == a
+}

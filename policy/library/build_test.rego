@@ -100,3 +100,21 @@ test_dso_bld_05_pass_custom_sla if {
 		v.control != "DSO-BLD-05"
 	}
 }
+
+bld_06_links(items) := fx.replace(fx.input_ok, "evidence", object.union(fx.input_ok.evidence, {fx.link_type: items}))
+
+step(command, outcome) := object.union(fx.link("build", "builder@example.com"), {"predicate": {"name": "analyse", "command": command, "byproducts": {"builderId": "https://builder.example/ci@v1", "stage": "build", "outcome": outcome}}})
+
+test_dso_bld_06_pass_go_vet_ran if not warned("DSO-BLD-06", bld_06_links([step(["go", "build", "."], "succeeded"), step(["go", "vet", "./..."], "succeeded")]))
+
+test_dso_bld_06_pass_configured_analyser if {
+	inp := bld_06_links([step(["semgrep", "scan"], "succeeded")])
+	vs := build.warn with input as inp with data.guardrails as object.union(fx.settings, {"static_analysers": [["semgrep"]]}) with time.now_ns as fx.now_ns
+	every v in vs {
+		v.control != "DSO-BLD-06"
+	}
+}
+
+test_dso_bld_06_fail_no_analyser if warned("DSO-BLD-06", bld_06_links([step(["go", "build", "."], "succeeded")]))
+
+test_dso_bld_06_fail_analysis_failed if warned("DSO-BLD-06", bld_06_links([step(["staticcheck", "./..."], "failed")]))

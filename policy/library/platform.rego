@@ -42,3 +42,38 @@ by_builder(item) if {
 	some signer in item.signers
 	signer in lib.trusted_builders[item.predicate.byproducts.builderId]
 }
+
+# METADATA
+# title: Services build with the paved-road pipeline template
+# description: >-
+#   The artifact was built by a paved-road pipeline: its Build steps' link
+#   records name a pipeline listed in
+#   data.guardrails.paved_road_pipelines (by default ["go-service"], the
+#   name of paved's Go service template).
+# custom:
+#   control: DSO-PLT-01
+#   stages: [build, release]
+#   evidence: ["https://slsa.dev/provenance/v1"]
+warn contains v if {
+	count(build_pipelines) == 0
+	v := {"control": "DSO-PLT-01", "msg": sprintf("no link record of a Build step about %s names the pipeline that built it", [input.subject.name])}
+}
+
+# METADATA
+# custom:
+#   control: DSO-PLT-01
+warn contains v if {
+	off_road := build_pipelines - paved_road
+	count(off_road) > 0
+	v := {
+		"control": "DSO-PLT-01",
+		"msg": sprintf("%s was built by %v, not a paved-road pipeline (data.guardrails.paved_road_pipelines: %v)", [input.subject.name, off_road, paved_road]),
+	}
+}
+
+paved_road := {p | some p in lib.setting("paved_road_pipelines", ["go-service"])}
+
+build_pipelines contains item.predicate.byproducts.pipeline if {
+	some item in lib.evidence(lib.link_type)
+	item.predicate.byproducts.stage == "build"
+}

@@ -21,3 +21,20 @@ test_dso_plt_02_fail_no_link_of_stage if denied(links([fx.link("build", "builder
 test_dso_plt_02_fail_link_added_by_hand if denied(links([fx.link("operate", "builder@example.com"), fx.link("operate", "alice@example.com")]), fx.settings)
 
 test_dso_plt_02_fail_no_trusted_builders if denied(fx.input_operate, {})
+
+warned_01(inp, settings) if {
+	some v in platform.warn with input as inp with data.guardrails as settings
+	v.control == "DSO-PLT-01"
+}
+
+build_link(pipeline) := object.union(fx.link("build", "builder@example.com"), {"predicate": {"name": "compile", "byproducts": {"builderId": "https://builder.example/ci@v1", "stage": "build", "run": "run-1", "pipeline": pipeline}}})
+
+test_dso_plt_01_pass_built_by_go_service if not warned_01(links([build_link("go-service")]), fx.settings)
+
+test_dso_plt_01_pass_configured_pipeline if {
+	not warned_01(links([build_link("java-service")]), object.union(fx.settings, {"paved_road_pipelines": ["java-service"]}))
+}
+
+test_dso_plt_01_fail_hand_rolled_pipeline if warned_01(links([build_link("go-service"), build_link("my-own-build")]), fx.settings)
+
+test_dso_plt_01_fail_no_build_links if warned_01(links([fx.link("operate", "builder@example.com")]), fx.settings)

@@ -76,3 +76,37 @@ released if {
 	some alg, hex in input.subject.digest
 	input.ledger.released[concat(":", [alg, hex])]
 }
+
+# METADATA
+# title: Dependencies come from trusted package sources
+# description: >-
+#   Every component package URL in the artifact's SBOMs starts with one of
+#   data.guardrails.package_sources (purl prefixes such as "pkg:golang/"
+#   or "pkg:npm/@acme/"). Without that setting the control warns, naming
+#   it.
+# custom:
+#   control: DSO-SUP-03
+#   stages: [build]
+#   evidence: ["https://cyclonedx.org/bom", "https://spdx.dev/Document"]
+warn contains v if {
+	count(package_sources) == 0
+	v := {"control": "DSO-SUP-03", "msg": "no trusted package sources configured: set data.guardrails.package_sources (purl prefixes)"}
+}
+
+# METADATA
+# custom:
+#   control: DSO-SUP-03
+warn contains v if {
+	count(package_sources) > 0
+	some item in lib.sboms
+	some purl in item.predicate.purls
+	not trusted_source(purl)
+	v := {"control": "DSO-SUP-03", "finding": purl, "msg": sprintf("%s comes from none of the trusted package sources %v", [purl, package_sources])}
+}
+
+package_sources := {s | some s in lib.setting("package_sources", [])}
+
+trusted_source(purl) if {
+	some prefix in package_sources
+	startswith(purl, prefix)
+}

@@ -33,3 +33,21 @@ test_dso_sup_05_pass_released if not denied("DSO-SUP-05", fx.input_ok)
 test_dso_sup_05_fail_not_released if denied("DSO-SUP-05", fx.with_input("ledger", {"released": {"sha256:0000000000000000000000000000000000000000000000000000000000000000": true}}))
 
 test_dso_sup_05_fail_empty_ledger if denied("DSO-SUP-05", fx.with_input("ledger", {"released": {}}))
+
+sources := object.union(fx.settings, {"package_sources": ["pkg:golang/example.com/"]})
+
+warned_sup_03(inp, settings) if {
+	some v in supply_chain.warn with input as inp with data.guardrails as settings
+	v.control == "DSO-SUP-03"
+}
+
+test_dso_sup_03_pass_all_from_trusted_source if not warned_sup_03(fx.input_ok, sources)
+
+test_dso_sup_03_fail_untrusted_source if {
+	sbom := object.union(fx.sbom, {"predicate": object.union(fx.sbom.predicate, {"purls": ["pkg:golang/example.com/a@v1.0.0", "pkg:golang/evil.example/b@v0.0.1"]})})
+	some v in supply_chain.warn with input as fx.with_evidence(fx.sbom_type, [sbom]) with data.guardrails as sources
+	v.control == "DSO-SUP-03"
+	v.finding == "pkg:golang/evil.example/b@v0.0.1"
+}
+
+test_dso_sup_03_fail_no_sources_configured if warned_sup_03(fx.input_ok, fx.settings)
