@@ -77,6 +77,16 @@ test_dso_bld_05_fail_critical_past_sla if {
 	contains(v.msg, "27 days")
 }
 
+test_dso_bld_05_pass_suppressed_by_vex if {
+	r := {"id": "CVE-2026-0002", "severity": [{"method": "CVSS_V3", "score": "9.8"}], "annotations": [{"published": "2026-01-01T00:00:00Z", "suppressed": true, "status": "not_affected"}]}
+	not denied("DSO-BLD-05", fx.with_evidence(fx.vulns_type, [fx.vulns([r])]))
+}
+
+test_dso_bld_05_fail_under_investigation_past_sla if {
+	r := {"id": "CVE-2026-0002", "severity": [{"method": "CVSS_V3", "score": "9.8"}], "annotations": [{"published": "2026-01-01T00:00:00Z", "suppressed": false, "status": "under_investigation"}]}
+	denied("DSO-BLD-05", fx.with_evidence(fx.vulns_type, [fx.vulns([r])]))
+}
+
 test_dso_bld_05_fail_textual_high_past_sla if {
 	r := {"id": "GHSA-xxxx", "severity": [{"method": "severity", "score": "HIGH"}], "annotations": [{"published": "2026-10-01T00:00:00Z"}]}
 	denied("DSO-BLD-05", fx.with_evidence(fx.vulns_type, [fx.vulns([r])]))

@@ -95,8 +95,18 @@ deployed_here(d) if d.environment == input.environment
 to_environment := sprintf(" to %s", [input.environment]) if input.environment
 else := ""
 
-# vuln_results(item) lists the results of a vulns evidence item.
-vuln_results(item) := object.get(item.predicate.scanner, "result", [])
+# vuln_results(item) lists the open results of a vulns evidence item:
+# those no VEX statement suppressed (not_affected or fixed, which the
+# scanner marks with a suppressed annotation).
+vuln_results(item) := [r |
+	some r in object.get(item.predicate.scanner, "result", [])
+	not vex_suppressed(r)
+]
+
+vex_suppressed(r) if {
+	some a in object.get(r, "annotations", [])
+	a.suppressed == true
+}
 
 # past_sla(r) says why the vulnerability result r is open past its
 # severity's SLA in days (data.guardrails.vulnerability_sla_days, by
