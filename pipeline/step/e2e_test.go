@@ -67,6 +67,7 @@ func newE2E(t *testing.T) *e2e {
 	engine, err := policy.New(ctx, policy.Builtin(), policy.WithData(map[string]any{"guardrails": map[string]any{
 		"trusted_builders": map[string]any{"https://paved.dev/builders/local/v1": []any{"ci"}},
 		"release_signers":  []any{"ci"},
+		"teams":            map[string]any{"@acme/greeters": []any{"lead@example.com", "sec@example.com"}},
 	}}))
 	require.NoError(t, err)
 	r, err := pipeline.NewRunner(e.store, e.signer, pipeline.WithPolicy(engine),
