@@ -306,7 +306,7 @@ func (x *execution) step(ctx context.Context, stage Stage, sp StepSpec) error {
 	sctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	sc := &StepContext{Stage: stage, RunID: x.rc.id, Dir: x.rc.dir, CI: x.runner.cfg.ci, Environment: x.rc.environment,
+	sc := &StepContext{Stage: stage, RunID: x.rc.id, Dir: x.rc.dir, CI: x.runner.cfg.ci, Environment: x.rc.environment, Deployer: x.rc.deployer,
 		Store: x.runner.store, Logger: x.logger.With("stage", stage, "step", name), run: x, secrets: x.runner.cfg.secrets}
 	started := x.runner.cfg.clock()
 	res, runErr := runStep(sctx, sp.Step, sc)

@@ -37,8 +37,11 @@ type StepContext struct {
 	Dir string
 	// CI is the CI context the run was given.
 	CI ci.Context
-	// Environment is the run's target environment, if any.
+	// Environment is the run's target environment, if any; Deployer is
+	// who deploys there (AsDeployer, else the CI context's actor), whom
+	// the gates check against the environment's identity boundary.
 	Environment string
+	Deployer    string
 	// Store is the evidence store the run records into, for steps that
 	// query earlier evidence (the ledger, a previous release).
 	Store *evidence.Store

@@ -58,8 +58,9 @@ type Deploy struct {
 	Command []string
 	// ID identifies the deployment; the default is the run's ID.
 	ID string
-	// Deployer is who deploys; the default is the CI context's actor,
-	// else its builder ID.
+	// Deployer is who deploys; the default is the run's deployer (the
+	// identity the gates checked: AsDeployer, else the CI context's
+	// actor), else the CI context's builder ID.
 	Deployer string
 	// Kind is "normal" (the default), "rollback", "hotfix" or "unplanned".
 	Kind string
@@ -115,7 +116,7 @@ func (s Deploy) Run(ctx context.Context, sc *pipeline.StepContext) (*pipeline.Re
 			return res, nil
 		}
 	}
-	dep := attest.Deployment{ID: cmp.Or(s.ID, sc.RunID), Service: s.Service, Environment: env, Deployer: cmp.Or(s.Deployer, sc.CI.Actor, sc.CI.BuilderID),
+	dep := attest.Deployment{ID: cmp.Or(s.ID, sc.RunID), Service: s.Service, Environment: env, Deployer: cmp.Or(s.Deployer, sc.Deployer, sc.CI.BuilderID),
 		Kind: cmp.Or(s.Kind, "normal"), Outcome: "succeeded", StartedAt: sc.Now().UTC()}
 	for _, d := range hist.Deployments {
 		if d.Environment == env && d.Outcome == "succeeded" {

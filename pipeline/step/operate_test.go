@@ -90,6 +90,16 @@ func TestDeployRecordsAReleasedDigestInTheLedger(t *testing.T) {
 	running, err = f.ledger.Current(ctx, "prod")
 	require.NoError(t, err)
 	assert.Equal(t, "1.1.0", running[0].Release.Version)
+
+	// The deployment names the run's deployer, the identity its gate
+	// checked, rather than the CI job's actor.
+	_, err = f.run(t, []pipeline.Option{opCI}, []pipeline.RunOption{pipeline.ToEnvironment("staging"), pipeline.WithRunID("run-4"),
+		pipeline.AsDeployer("release-bot@example.com")}, pipeline.In(pipeline.Operate, step.Deploy{Ledger: f.ledger, Service: "api", Digest: opDigest(v1)}))
+	require.NoError(t, err)
+	running, err = f.ledger.Current(ctx, "staging")
+	require.NoError(t, err)
+	require.Len(t, running, 1)
+	assert.Equal(t, "release-bot@example.com", running[0].Deployment.Deployer)
 }
 
 func TestDeployRefusesAnUnreleasedDigestUnlessWaived(t *testing.T) {
