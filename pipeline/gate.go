@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/paved-dev/paved/policy"
 	"github.com/paved-dev/paved/supplychain"
 	"github.com/paved-dev/paved/supplychain/attest"
+	"github.com/paved-dev/paved/supplychain/ledger"
 )
 
 // gate evaluates a stage's policy over the subject's evidence, records the
@@ -41,9 +43,9 @@ func (x *execution) gate(ctx context.Context, stage Stage) error {
 	x.mu.Unlock()
 	x.logger.InfoContext(ctx, "pipeline: gate decided", "stage", stage, "outcome", d.Outcome, "decision", d.ID)
 	if d.Blocked() {
-		var failed []string
+		var failed []string // the mandatory controls that blocked: advisory ones only warn
 		for _, c := range d.Controls {
-			if c.Status == policy.StatusFail || c.Status == policy.StatusError {
+			if c.Enforcement == policy.Mandatory && (c.Status == policy.StatusFail || c.Status == policy.StatusError) {
 				failed = append(failed, c.Control)
 			}
 		}
@@ -86,9 +88,21 @@ func (x *execution) request(ctx context.Context, stage Stage, subj supplychain.S
 		}
 		recs = append(recs, r)
 	}
-	// Approvals of the run's change are about the change, not the
-	// artifact: find them by the change's ID.
-	if change := x.change(); change != nil {
+	change := x.change()
+	if change == nil {
+		rec, c, err := releaseChange(ctx, x.runner.store, recs)
+		if err != nil {
+			return req, err
+		}
+		if c != nil && !seen[rec.ID] {
+			seen[rec.ID] = true
+			recs = append(recs, rec)
+		}
+		change = c
+	}
+	// Approvals of the change are about the change, not the artifact:
+	// find them by the change's ID.
+	if change != nil {
 		q := evidence.Query{PredicateType: attest.PredicateApproval, WithEnvelopes: true, Limit: evidence.MaxQueryLimit}
 		for r, err := range x.runner.store.QueryAll(ctx, q) {
 			if err != nil {
@@ -110,4 +124,48 @@ func (x *execution) request(ctx context.Context, stage Stage, subj supplychain.S
 	}
 	req.Evidence, req.Change, req.Approvals, req.Signatures = ev.Evidence, ev.Change, ev.Approvals, ev.Signatures
 	return req, nil
+}
+
+// releaseChange finds the change of a released artifact whose run did not
+// record it (a promotion, an incident): the latest change record of the
+// commit that a ledger release record among recs says the artifact was
+// built from. A change record is about its commit, not the artifact, so
+// it is not among the records about the artifact. It returns a nil
+// change when there is none.
+func releaseChange(ctx context.Context, store *evidence.Store, recs []evidence.Record) (evidence.Record, *attest.Change, error) {
+	commits := map[string]bool{}
+	for _, r := range recs {
+		if r.PredicateType != ledger.PredicateRelease || r.Envelope == nil {
+			continue
+		}
+		ev, err := capability.DecodeEvidence(r)
+		if err != nil {
+			return evidence.Record{}, nil, err
+		}
+		var rel struct {
+			Commit string `json:"commit"`
+		}
+		if g, ok := ev.Predicate.(attest.Generic); ok && json.Unmarshal(g.JSON, &rel) == nil && rel.Commit != "" {
+			commits[rel.Commit] = true
+		}
+	}
+	if len(commits) == 0 {
+		return evidence.Record{}, nil, nil
+	}
+	var found evidence.Record
+	var change *attest.Change
+	q := evidence.Query{PredicateType: attest.PredicateChange, WithEnvelopes: true, Limit: evidence.MaxQueryLimit}
+	for r, err := range store.QueryAll(ctx, q) {
+		if err != nil {
+			return evidence.Record{}, nil, err
+		}
+		if r.Envelope == nil {
+			continue
+		}
+		ev, err := capability.DecodeEvidence(r)
+		if c, ok := ev.Predicate.(attest.Change); err == nil && ok && commits[c.Commit] {
+			found, change = r, &c
+		}
+	}
+	return found, change, nil
 }
