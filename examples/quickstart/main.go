@@ -39,12 +39,16 @@ import (
 	"github.com/paved-dev/paved/supplychain/vuln"
 )
 
-// The people and places of the quickstart.
+// The people and places of the quickstart: the default map's
+// environments take deployments from deploy-bot, and staging takes only
+// what ran in dev first.
 const (
 	developer   = "dev@example.com"  // writes the greeter's code
 	reviewer    = "lead@example.com" // reviews and approves its changes
 	team        = "lead@example.com, sec@example.com"
-	environment = "staging"
+	deployer    = "deploy-bot@example.com"
+	first       = "dev"     // where the paved road deploys
+	environment = "staging" // where releases are promoted, and measured
 )
 
 // config is what the flags set.
@@ -115,6 +119,9 @@ func run(ctx context.Context, w io.Writer, cfg config) error {
 		if err := q.release(ctx, &repo{cfg.repo}, version, "the paved road"); err != nil {
 			return err
 		}
+		if err := q.promote(ctx, version); err != nil {
+			return err
+		}
 	}
 	as, err := q.assess(ctx, version)
 	if err != nil {
@@ -132,10 +139,12 @@ func run(ctx context.Context, w io.Writer, cfg config) error {
 
 // guardrails are the settings the built-in policies read: the local
 // builder and the Program's key (named "paved" in its trust policy) are
-// trusted to build and to release.
+// trusted to build and to release, and the owning team's roster (the
+// greeter's CODEOWNERS names it) says who may approve.
 var guardrails = map[string]any{
 	"trusted_builders": map[string]any{ci.LocalBuilderID: []any{"paved"}},
 	"release_signers":  []any{"paved"},
+	"teams":            map[string]any{"@acme/greeters": []any{developer, "lead@example.com", "sec@example.com"}},
 }
 
 // fixtureFS holds the quickstart's OSV records (*.osv.json) and the
@@ -185,7 +194,7 @@ type quickstart struct {
 	prog    *paved.Program
 	service string
 	vulns   step.Env
-	subject *supplychain.Subject // the artifact running in the environment
+	subject *supplychain.Subject // the artifact released last
 }
 
 // story is the greeter's week: a release, an incident it caused, the fix
@@ -201,6 +210,9 @@ func (q *quickstart) story(ctx context.Context, dir string) (string, error) {
 	if err := q.release(ctx, r, "v1.0.0", "the first release"); err != nil {
 		return "", err
 	}
+	if err := q.promote(ctx, "v1.0.0"); err != nil {
+		return "", err
+	}
 	running, err := q.prog.Ledger().Current(ctx, environment)
 	if err != nil {
 		return "", err
@@ -209,12 +221,12 @@ func (q *quickstart) story(ctx context.Context, dir string) (string, error) {
 	if i < 0 {
 		return "", fmt.Errorf("the ledger has no %s running in %s", q.service, environment)
 	}
-	cause := running[i].Deployment.ID
+	cause, culprit := running[i].Deployment.ID, *q.subject
 
 	detected := time.Now().UTC()
 	incident := step.Incident{Ledger: q.prog.Ledger(), ID: "INC-1", Service: q.service, Environment: environment, Severity: "sev3",
 		Owner: "acme-greeters", Summary: `anonymous visitors are greeted with "Hello, !"`, CausedBy: cause, DetectedAt: detected}
-	if err := q.operate(ctx, "an incident: "+incident.Summary, incident); err != nil {
+	if err := q.operate(ctx, "an incident: "+incident.Summary, culprit, incident); err != nil {
 		return "", err
 	}
 
@@ -224,9 +236,12 @@ func (q *quickstart) story(ctx context.Context, dir string) (string, error) {
 	if err := q.release(ctx, r, "v1.0.1", "the fix"); err != nil {
 		return "", err
 	}
+	if err := q.promote(ctx, "v1.0.1"); err != nil {
+		return "", err
+	}
 	resolved := time.Now().UTC()
 	incident.StepName, incident.ResolvedAt = "resolve", &resolved
-	if err := q.operate(ctx, "recovery: v1.0.1 fixed INC-1", incident); err != nil {
+	if err := q.operate(ctx, "recovery: v1.0.1 fixed INC-1", culprit, incident); err != nil {
 		return "", err
 	}
 	return "v1.0.1", nil
@@ -234,7 +249,7 @@ func (q *quickstart) story(ctx context.Context, dir string) (string, error) {
 
 // release records the reviewer's approval of the repository's head commit,
 // as a review tool would, then runs the paved-road template through all
-// five stages for version.
+// five stages for version, deploying to the first environment.
 func (q *quickstart) release(ctx context.Context, r *repo, version, what string) error {
 	head, err := r.head(ctx)
 	if err != nil {
@@ -246,17 +261,28 @@ func (q *quickstart) release(ctx context.Context, r *repo, version, what string)
 	}
 	p, err := step.GoService(step.Env{Ledger: q.prog.Ledger(), Signer: q.prog.Signer(), Trust: q.prog.Trust(),
 		Vulns: q.vulns.Vulns, VulnOptions: q.vulns.VulnOptions},
-		map[string]string{"service": q.service, "version": version, "environment": environment, "approvers": team, "base": ""})
+		map[string]string{"service": q.service, "version": version, "environment": first, "approvers": team, "base": ""})
 	if err != nil {
 		return err
 	}
-	run, err := q.prog.Runner().Run(ctx, p, pipeline.InDir(r.dir))
+	run, err := q.prog.Runner().Run(ctx, p, pipeline.InDir(r.dir), pipeline.AsDeployer(deployer))
 	q.print(run)
 	if err != nil {
 		return err
 	}
 	q.subject = run.Subject
-	fmt.Fprintf(q.w, "%s %s runs in %s: %s\n", q.service, version, environment, run.Subject.Digest.Digests()[0])
+	fmt.Fprintf(q.w, "%s %s runs in %s: %s\n", q.service, version, first, run.Subject.Digest.Digests()[0])
+	return nil
+}
+
+// promote deploys the artifact just released, which runs in the first
+// environment, to the next one.
+func (q *quickstart) promote(ctx context.Context, version string) error {
+	if err := q.operate(ctx, fmt.Sprintf("promote %s %s from %s to %s", q.service, version, first, environment),
+		*q.subject, step.Deploy{Ledger: q.prog.Ledger(), Service: q.service, Environment: environment}); err != nil {
+		return err
+	}
+	fmt.Fprintf(q.w, "%s %s runs in %s\n", q.service, version, environment)
 	return nil
 }
 
@@ -280,15 +306,15 @@ func (q *quickstart) approve(ctx context.Context, commit string) error {
 	return err
 }
 
-// operate runs Operate-stage steps about the artifact running in the
+// operate runs Operate-stage steps about an artifact released to the
 // environment.
-func (q *quickstart) operate(ctx context.Context, title string, steps ...pipeline.Step) error {
+func (q *quickstart) operate(ctx context.Context, title string, artifact supplychain.Subject, steps ...pipeline.Step) error {
 	fmt.Fprintf(q.w, "\n== Operate: %s ==\n", title)
 	p, err := pipeline.New("operate", pipeline.In(pipeline.Operate, steps...))
 	if err != nil {
 		return err
 	}
-	run, err := q.prog.Runner().Run(ctx, p, pipeline.ForSubject(*q.subject), pipeline.ToEnvironment(environment))
+	run, err := q.prog.Runner().Run(ctx, p, pipeline.ForSubject(artifact), pipeline.ToEnvironment(environment), pipeline.AsDeployer(deployer))
 	q.print(run)
 	return err
 }

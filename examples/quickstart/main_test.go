@@ -41,9 +41,11 @@ func TestQuickstartWalksAllFiveStages(t *testing.T) {
 	out, work := runQuickstart(t)
 	t.Log(out)
 
-	// Two releases down the paved road, every gate allowing them.
+	// Two releases down the paved road to dev, each promoted to staging,
+	// every gate allowing them.
 	for _, version := range []string{"v1.0.0", "v1.0.1"} {
-		assert.Contains(t, out, "greeter "+version+" runs in staging: sha256:")
+		assert.Contains(t, out, "greeter "+version+" runs in dev: sha256:")
+		assert.Contains(t, out, "greeter "+version+" runs in staging\n")
 	}
 	gates := regexp.MustCompile(`(?m)^(plan|build|test|release|operate) +gate +(\S+)`).FindAllStringSubmatch(out, -1)
 	var stages []string
@@ -51,8 +53,12 @@ func TestQuickstartWalksAllFiveStages(t *testing.T) {
 		stages = append(stages, g[1])
 		assert.Equal(t, "allowed", g[2], "the %s gate", g[1])
 	}
-	assert.Equal(t, []string{"plan", "build", "test", "release", "operate", "operate", "plan", "build", "test", "release", "operate", "operate"}, stages,
-		"two runs of five stages, and the incident and its recovery")
+	assert.Equal(t, []string{"plan", "build", "test", "release", "operate", "operate", "operate", "plan", "build", "test", "release", "operate", "operate", "operate"}, stages,
+		"two runs of five stages, each followed by its promotion, then the incident and its recovery")
+	// The promotion found the release's change without recording one, so
+	// the trace from commit to deployment holds (DSO-XCT-05), and the
+	// deployment names the deployer the gate checked.
+	assert.Regexp(t, `operate +deploy +ok +deployed greeter@v1\.0\.0 to staging: succeeded`, out)
 	// The OSV fixture's finding is suppressed by the team's VEX statement.
 	assert.Contains(t, out, "0 active findings of 1")
 	// The incident, linked to the first deployment, and its recovery.
