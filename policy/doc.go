@@ -84,12 +84,36 @@
 //   - DSO-REL-02: a release attestation names the artifact
 //   - DSO-SUP-05: only digests the ledger records as released ship
 //   - DSO-GOV-04: exceptions are well formed
+//   - DSO-TST-03 (test): provenance, SBOM, secret and vulnerability
+//     scans and test results are all there before release
+//   - DSO-REL-04 (release): the artifact's latest Build and Test gate
+//     decisions allowed it
+//   - DSO-CMP-02: every gate since Build left a recorded decision
+//   - DSO-CMP-03 (operate): no finding of the latest scan is open past
+//     its deadline
+//   - DSO-PLT-02: the stage's steps left link records signed by a
+//     trusted builder; DSO-PLT-01 (advisory): built by a paved-road
+//     pipeline
+//   - DSO-XCT-01 (plan, release): approvers are members of the change's
+//     owning team, never its author
+//   - DSO-XCT-05 (release, operate): commit, release and deployment form
+//     one chain
+//   - DSO-OPS-01 (operate): the deployment is recorded with version,
+//     environment and deployer; DSO-OPS-03: incidents have an owner and
+//     a recorded causing deployment
+//   - DSO-BLD-06, DSO-SUP-03 (advisory): a static analyser ran; SBOM
+//     packages come from allowed sources
 //
+// Findings a VEX statement suppressed (not_affected, fixed) are not open.
 // The build, test and supply-chain guardrails apply at the release stage
 // too, so a release gate rechecks them. Their settings live under
-// data.guardrails (WithData): trusted_builders (builder ID to signer
-// identities), release_signers (identities), vulnerability_sla_days
-// (severity to days; default critical 15, high 30, medium 90, low 180).
+// data.guardrails (WithData; the default capability map's header lists
+// them): trusted_builders (builder ID to signer identities),
+// release_signers (identities), vulnerability_sla_days (severity to days;
+// default critical 15, high 30, medium 90, low 180), teams (owning team
+// to member identities), package_sources, paved_road_pipelines and
+// static_analysers. A mandatory control whose setting is missing fails
+// and says which setting to add.
 //
 // # Concurrency
 //
