@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/paved-dev/paved"
+	"github.com/paved-dev/paved/capability"
 	"github.com/paved-dev/paved/evidence"
 	"github.com/paved-dev/paved/pipeline"
 	"github.com/paved-dev/paved/pipeline/step"
@@ -166,6 +167,21 @@ func TestPavedRoadPassesEveryGate(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, running, 1)
 	assert.Equal(t, "v1.0.0", running[0].Release.Version)
+
+	// The assessment of the release agrees with its gates: it reads what
+	// they read (the runs' step records, the change the artifact was
+	// released from and its approvals, who deployed it to staging), so no
+	// mandatory control is a gap.
+	released, err := p.Ledger().Released(t.Context(), "greeter")
+	require.NoError(t, err)
+	as, err := capability.Assess(t.Context(), p.Map(), p.Store(), p.Engine(), capability.AssessmentScope{Service: "greeter", Release: "v1.0.0",
+		Subjects: running[0].Release.Artifacts, Environment: "staging", Released: released})
+	require.NoError(t, err)
+	for _, c := range as.Controls {
+		if c.Enforcement == capability.Mandatory {
+			assert.Contains(t, []capability.Status{capability.StatusPass, capability.StatusManual, capability.StatusNotApplicable}, c.Status, "%s: %s", c.Control, c.Message)
+		}
+	}
 }
 
 // An approval by someone outside the change's owning team stops the run

@@ -12,28 +12,183 @@ import (
 	"github.com/paved-dev/paved/policy"
 	"github.com/paved-dev/paved/supplychain"
 	"github.com/paved-dev/paved/supplychain/attest"
+	"github.com/paved-dev/paved/supplychain/ledger"
 	"github.com/paved-dev/paved/supplychain/sbom"
 	"github.com/paved-dev/paved/supplychain/sign"
 )
 
 // gatheredSubject is a subject with the evidence recorded about it.
 type gatheredSubject struct {
-	subject supplychain.Subject
-	records []evidence.Record
+	subject  supplychain.Subject
+	records  []evidence.Record
+	deployer string
 	SubjectEvidence
 }
 
 // gather reads every record about subj (by each of its digests) in the
-// scope's time range, and decodes them for the policy input.
+// scope's time range, with what a gate of the pipeline runs about it saw
+// beside them: the runs' step records, the change the artifact was
+// released from and its approvals, and who deployed it to the scope's
+// environment. It decodes them for the policy input.
 func gather(ctx context.Context, store *evidence.Store, subj supplychain.Subject, scope AssessmentScope) (gatheredSubject, error) {
 	g := gatheredSubject{subject: subj}
 	recs, err := RecordsAbout(ctx, store, subj, scope.Since, scope.Until)
 	if err != nil {
 		return g, err
 	}
+	seen := map[string]bool{}
+	for _, r := range recs {
+		seen[r.ID] = true
+	}
+	add := func(more []evidence.Record) {
+		for _, r := range more {
+			if !seen[r.ID] {
+				seen[r.ID] = true
+				recs = append(recs, r)
+			}
+		}
+	}
+	steps, err := runSteps(ctx, store, recs)
+	if err != nil {
+		return g, err
+	}
+	add(steps)
+	if g.SubjectEvidence, err = DecodeSubjectEvidence(subj, recs); err != nil {
+		return g, err
+	}
+	change := g.Change
+	if change == nil {
+		rec, c, err := ReleaseChange(ctx, store, recs)
+		if err != nil {
+			return g, err
+		}
+		if c != nil {
+			add([]evidence.Record{rec})
+			change = c
+		}
+	}
+	if change != nil {
+		approvals, err := ChangeApprovals(ctx, store, change.ID)
+		if err != nil {
+			return g, err
+		}
+		add(approvals)
+	}
 	g.records = recs
-	g.SubjectEvidence, err = DecodeSubjectEvidence(subj, recs)
-	return g, err
+	if g.SubjectEvidence, err = DecodeSubjectEvidence(subj, recs); err != nil {
+		return g, err
+	}
+	g.deployer = deployer(g.Evidence, scope.Environment)
+	return g, nil
+}
+
+// runSteps returns the step records of the pipeline runs among recs: a
+// run's summary is about its artifact, its steps' records need not be
+// (a change record is about the commit), yet its gates judged them.
+func runSteps(ctx context.Context, store *evidence.Store, recs []evidence.Record) ([]evidence.Record, error) {
+	var out []evidence.Record
+	for _, r := range recs {
+		if r.PredicateType != attest.PredicatePipelineRun || r.Envelope == nil {
+			continue
+		}
+		ev, err := DecodeEvidence(r)
+		if err != nil {
+			return nil, err
+		}
+		g, ok := ev.Predicate.(attest.Generic)
+		var run attest.PipelineRun
+		if !ok || json.Unmarshal(g.JSON, &run) != nil {
+			continue
+		}
+		for _, st := range run.Steps {
+			if st.Record == "" {
+				continue
+			}
+			rec, err := store.Get(ctx, st.Record)
+			if err != nil {
+				return nil, fmt.Errorf("step %s of run %s: %w", st.Name, run.ID, err)
+			}
+			out = append(out, rec)
+		}
+	}
+	return out, nil
+}
+
+// ReleaseChange finds the change an artifact was released from: the
+// latest change record of the commit that a ledger release record among
+// recs (the records about the artifact) names. A change record is about
+// its commit, not the artifact, so a gate of a run that did not record
+// the change itself (a promotion, an incident) and an assessment find it
+// this way. It returns a nil change when there is none.
+func ReleaseChange(ctx context.Context, store *evidence.Store, recs []evidence.Record) (evidence.Record, *attest.Change, error) {
+	commits := map[string]bool{}
+	for _, r := range recs {
+		if r.PredicateType != ledger.PredicateRelease || r.Envelope == nil {
+			continue
+		}
+		ev, err := DecodeEvidence(r)
+		if err != nil {
+			return evidence.Record{}, nil, err
+		}
+		var rel struct {
+			Commit string `json:"commit"`
+		}
+		if g, ok := ev.Predicate.(attest.Generic); ok && json.Unmarshal(g.JSON, &rel) == nil && rel.Commit != "" {
+			commits[rel.Commit] = true
+		}
+	}
+	if len(commits) == 0 {
+		return evidence.Record{}, nil, nil
+	}
+	var found evidence.Record
+	var change *attest.Change
+	q := evidence.Query{PredicateType: attest.PredicateChange, WithEnvelopes: true, Limit: evidence.MaxQueryLimit}
+	for r, err := range store.QueryAll(ctx, q) {
+		if err != nil {
+			return evidence.Record{}, nil, err
+		}
+		if r.Envelope == nil {
+			continue
+		}
+		ev, err := DecodeEvidence(r)
+		if c, ok := ev.Predicate.(attest.Change); err == nil && ok && commits[c.Commit] {
+			found, change = r, &c
+		}
+	}
+	return found, change, nil
+}
+
+// ChangeApprovals returns the approval records of the change with ID id.
+// Approvals are about the change, not the artifact.
+func ChangeApprovals(ctx context.Context, store *evidence.Store, id string) ([]evidence.Record, error) {
+	var out []evidence.Record
+	q := evidence.Query{PredicateType: attest.PredicateApproval, WithEnvelopes: true, Limit: evidence.MaxQueryLimit}
+	for r, err := range store.QueryAll(ctx, q) {
+		if err != nil {
+			return nil, err
+		}
+		if r.Envelope == nil {
+			continue
+		}
+		ev, err := DecodeEvidence(r)
+		if a, ok := ev.Predicate.(attest.Approval); err == nil && ok && a.ChangeID == id {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// deployer is who last deployed the artifact to env, from the deployment
+// records among its evidence; empty without env or a deployment there.
+func deployer(evs []policy.Evidence, env string) string {
+	var who string
+	var at time.Time
+	for _, ev := range evs {
+		if d, ok := ev.Predicate.(attest.Deployment); ok && env != "" && d.Environment == env && !d.FinishedAt.Before(at) {
+			who, at = d.Deployer, d.FinishedAt
+		}
+	}
+	return who
 }
 
 // RecordsAbout returns every record about subj (by each of its SHA-256
@@ -107,7 +262,7 @@ func DecodeSubjectEvidence(subj supplychain.Subject, recs []evidence.Record) (Su
 
 // request builds the policy request for the subject at a stage.
 func (g gatheredSubject) request(stage string, scope AssessmentScope, exceptions []policy.Exception) policy.Request {
-	return policy.Request{Stage: stage, Environment: scope.Environment, Subject: g.subject, Evidence: g.Evidence,
+	return policy.Request{Stage: stage, Environment: scope.Environment, Deployer: g.deployer, Subject: g.subject, Evidence: g.Evidence,
 		Change: g.Change, Approvals: g.Approvals, Signatures: g.Signatures, Released: scope.Released, Exceptions: exceptions}
 }
 

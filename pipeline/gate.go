@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -11,8 +10,6 @@ import (
 	"github.com/paved-dev/paved/evidence"
 	"github.com/paved-dev/paved/policy"
 	"github.com/paved-dev/paved/supplychain"
-	"github.com/paved-dev/paved/supplychain/attest"
-	"github.com/paved-dev/paved/supplychain/ledger"
 )
 
 // gate evaluates a stage's policy over the subject's evidence, records the
@@ -90,7 +87,7 @@ func (x *execution) request(ctx context.Context, stage Stage, subj supplychain.S
 	}
 	change := x.change()
 	if change == nil {
-		rec, c, err := releaseChange(ctx, x.runner.store, recs)
+		rec, c, err := capability.ReleaseChange(ctx, x.runner.store, recs)
 		if err != nil {
 			return req, err
 		}
@@ -100,19 +97,14 @@ func (x *execution) request(ctx context.Context, stage Stage, subj supplychain.S
 		}
 		change = c
 	}
-	// Approvals of the change are about the change, not the artifact:
-	// find them by the change's ID.
+	// Approvals of the change are about the change, not the artifact.
 	if change != nil {
-		q := evidence.Query{PredicateType: attest.PredicateApproval, WithEnvelopes: true, Limit: evidence.MaxQueryLimit}
-		for r, err := range x.runner.store.QueryAll(ctx, q) {
-			if err != nil {
-				return req, err
-			}
-			if seen[r.ID] || r.Envelope == nil {
-				continue
-			}
-			ev, err := capability.DecodeEvidence(r)
-			if a, ok := ev.Predicate.(attest.Approval); err == nil && ok && a.ChangeID == change.ID {
+		approvals, err := capability.ChangeApprovals(ctx, x.runner.store, change.ID)
+		if err != nil {
+			return req, err
+		}
+		for _, r := range approvals {
+			if !seen[r.ID] {
 				seen[r.ID] = true
 				recs = append(recs, r)
 			}
@@ -124,48 +116,4 @@ func (x *execution) request(ctx context.Context, stage Stage, subj supplychain.S
 	}
 	req.Evidence, req.Change, req.Approvals, req.Signatures = ev.Evidence, ev.Change, ev.Approvals, ev.Signatures
 	return req, nil
-}
-
-// releaseChange finds the change of a released artifact whose run did not
-// record it (a promotion, an incident): the latest change record of the
-// commit that a ledger release record among recs says the artifact was
-// built from. A change record is about its commit, not the artifact, so
-// it is not among the records about the artifact. It returns a nil
-// change when there is none.
-func releaseChange(ctx context.Context, store *evidence.Store, recs []evidence.Record) (evidence.Record, *attest.Change, error) {
-	commits := map[string]bool{}
-	for _, r := range recs {
-		if r.PredicateType != ledger.PredicateRelease || r.Envelope == nil {
-			continue
-		}
-		ev, err := capability.DecodeEvidence(r)
-		if err != nil {
-			return evidence.Record{}, nil, err
-		}
-		var rel struct {
-			Commit string `json:"commit"`
-		}
-		if g, ok := ev.Predicate.(attest.Generic); ok && json.Unmarshal(g.JSON, &rel) == nil && rel.Commit != "" {
-			commits[rel.Commit] = true
-		}
-	}
-	if len(commits) == 0 {
-		return evidence.Record{}, nil, nil
-	}
-	var found evidence.Record
-	var change *attest.Change
-	q := evidence.Query{PredicateType: attest.PredicateChange, WithEnvelopes: true, Limit: evidence.MaxQueryLimit}
-	for r, err := range store.QueryAll(ctx, q) {
-		if err != nil {
-			return evidence.Record{}, nil, err
-		}
-		if r.Envelope == nil {
-			continue
-		}
-		ev, err := capability.DecodeEvidence(r)
-		if c, ok := ev.Predicate.(attest.Change); err == nil && ok && commits[c.Commit] {
-			found, change = r, &c
-		}
-	}
-	return found, change, nil
 }

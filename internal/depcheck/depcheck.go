@@ -28,7 +28,7 @@ type Rule struct {
 func Rules() []Rule {
 	return []Rule{
 		{Package: ".", Imports: []string{"...", "!examples/..."}, Modules: []string{"golang.org/x/mod"}},
-		{Package: "capability", Imports: []string{"evidence", "policy", "supplychain", "supplychain/attest", "supplychain/sbom", "supplychain/sign", "internal/yamldoc"}, Modules: []string{"go.yaml.in/yaml/v3"}},
+		{Package: "capability", Imports: []string{"evidence", "policy", "supplychain", "supplychain/attest", "supplychain/ledger", "supplychain/sbom", "supplychain/sign", "internal/yamldoc"}, Modules: []string{"go.yaml.in/yaml/v3"}},
 		{Package: "capability/capabilitytest", Imports: []string{"capability", "evidence", "evidence/sqlite", "policy", "supplychain", "supplychain/attest", "supplychain/attest/attesttest", "supplychain/sign"}, Modules: []string{"golang.org/x/mod"}},
 		{Package: "capability/route", Imports: []string{"capability", "policy", "supplychain/attest", "supplychain/ledger"}},
 		{Package: "capability/route/webhook", Imports: []string{"capability/route"}},
