@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"path"
 	"strings"
 	"time"
@@ -44,6 +45,25 @@ type packRecord struct {
 // them; q.Limit sets the page size), each with its envelope and its
 // inclusion proof at checkpoint cp, which must cover them.
 func (s *Store) Export(ctx context.Context, w io.Writer, q Query, cp *Checkpoint) error {
+	q.WithEnvelopes = true
+	return s.export(ctx, w, s.QueryAll(ctx, q), cp)
+}
+
+// ExportRecords writes an evidence pack of the records with these IDs,
+// like Export: for a set of records no one query selects, such as the
+// records an assessment read.
+func (s *Store) ExportRecords(ctx context.Context, w io.Writer, ids []string, cp *Checkpoint) error {
+	return s.export(ctx, w, func(yield func(Record, error) bool) {
+		for _, id := range ids {
+			if !yield(s.Get(ctx, id)) {
+				return
+			}
+		}
+	}, cp)
+}
+
+// export writes the pack of the records recs yields.
+func (s *Store) export(ctx context.Context, w io.Writer, recs iter.Seq2[Record, error], cp *Checkpoint) error {
 	if s.closed.Load() {
 		return ErrClosed
 	}
@@ -51,8 +71,7 @@ func (s *Store) Export(ctx context.Context, w io.Writer, q Query, cp *Checkpoint
 	if err := writeTarFile(tw, packCheckpoint, cp.Note); err != nil {
 		return err
 	}
-	q.WithEnvelopes = true
-	for r, err := range s.QueryAll(ctx, q) {
+	for r, err := range recs {
 		if err != nil {
 			return fmt.Errorf("evidence: export: %w", err)
 		}

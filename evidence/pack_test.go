@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -156,4 +157,23 @@ func FuzzVerifyPack(f *testing.F) {
 			t.Fatal("a pack verified with a key that signed nothing")
 		}
 	})
+}
+
+func TestExportRecords(t *testing.T) {
+	ctx := context.Background()
+	f := newPackFixture(t)
+	var buf bytes.Buffer
+	require.NoError(t, f.store.ExportRecords(ctx, &buf, []string{f.stored[3].ID, f.stored[1].ID}, f.cp))
+	p, err := evidence.VerifyPack(&buf, f.vkey)
+	require.NoError(t, err)
+	var ids []string
+	for _, r := range p.Records {
+		ids = append(ids, r.ID)
+		assert.NotEmpty(t, r.Envelope)
+	}
+	assert.Equal(t, []string{f.stored[3].ID, f.stored[1].ID}, ids, "exactly the records asked for, in that order")
+
+	buf.Reset()
+	err = f.store.ExportRecords(ctx, &buf, []string{"sha256:" + strings.Repeat("0", 64)}, f.cp)
+	assert.ErrorIs(t, err, evidence.ErrNotFound, "an unknown record is an error, not a silent gap")
 }

@@ -97,9 +97,10 @@ func SummaryOf(a *capability.Assessment) Summary {
 //
 //	report/<name>        the report's files (HTML, JSON, OSCAL, ...)
 //	evidence/<n>.pack    evidence packs (see evidence.Store.Export), all at
-//	                     one signed checkpoint: one per digest of each
-//	                     assessed subject, and one holding the report
-//	                     statement, whose subjects are the report's files
+//	                     one signed checkpoint: one holding the report
+//	                     statement, whose subjects are the report's files,
+//	                     one per digest of each assessed subject, and one
+//	                     of every record the assessment read
 const (
 	packReport   = "report/"
 	packEvidence = "evidence/"
@@ -176,6 +177,20 @@ func WritePack(ctx context.Context, w io.Writer, store *evidence.Store, signer *
 		if err := writeFile(tw, fmt.Sprintf("%s%d.pack", packEvidence, i), buf.Bytes()); err != nil {
 			return err
 		}
+	}
+	// The assessment also read records that are not about its subjects:
+	// the change an artifact was released from, its approvals, the
+	// pipeline runs' step records.
+	ids := make([]string, 0, len(a.Records))
+	for _, r := range a.Records {
+		ids = append(ids, r.ID)
+	}
+	var buf bytes.Buffer
+	if err := store.ExportRecords(ctx, &buf, ids, cp); err != nil {
+		return fmt.Errorf("report: write pack: %w", err)
+	}
+	if err := writeFile(tw, fmt.Sprintf("%s%d.pack", packEvidence, len(queries)), buf.Bytes()); err != nil {
+		return err
 	}
 	if err := tw.Close(); err != nil {
 		return fmt.Errorf("report: write pack: %w", err)
