@@ -137,6 +137,20 @@ func ReleaseChange(ctx context.Context, store *evidence.Store, recs []evidence.R
 			commits[rel.Commit] = true
 		}
 	}
+	return latestChange(ctx, store, commits)
+}
+
+// CommitChange returns the latest change record of commit, or a nil
+// change when there is none.
+func CommitChange(ctx context.Context, store *evidence.Store, commit string) (evidence.Record, *attest.Change, error) {
+	if commit == "" {
+		return evidence.Record{}, nil, nil
+	}
+	return latestChange(ctx, store, map[string]bool{commit: true})
+}
+
+// latestChange returns the latest change record of one of commits.
+func latestChange(ctx context.Context, store *evidence.Store, commits map[string]bool) (evidence.Record, *attest.Change, error) {
 	if len(commits) == 0 {
 		return evidence.Record{}, nil, nil
 	}

@@ -428,20 +428,23 @@ func (q *quickstart) dora(ctx context.Context) (*metrics.Result, error) {
 		m := g.Metrics
 		fmt.Fprintf(q.w, "\n== DORA metrics of %s in %s, last 30 days ==\n", g.Service, g.Environment)
 		tw := tabwriter.NewWriter(q.w, 0, 4, 2, ' ', 0)
+		perDay := func(v float64) string { return fmt.Sprintf("%.4g per day", v) }
+		percent := func(v float64) string { return fmt.Sprintf("%.4g %%", 100*v) }
+		hours := func(v float64) string { return time.Duration(v * float64(time.Hour)).Round(time.Second).String() }
 		for _, row := range []struct {
-			name, unit string
-			v          metrics.Value
-			scale      float64
+			name   string
+			v      metrics.Value
+			format func(float64) string
 		}{
-			{"deployment frequency", "per day", m.DeploymentFrequency, 1},
-			{"lead time for changes", "hours", m.LeadTime, 1},
-			{"change fail rate", "%", m.ChangeFailRate, 100},
-			{"failed deployment recovery time", "hours", m.RecoveryTime, 1},
-			{"rework rate", "%", m.ReworkRate, 100},
+			{"deployment frequency", m.DeploymentFrequency, perDay},
+			{"lead time for changes", m.LeadTime, hours},
+			{"change fail rate", m.ChangeFailRate, percent},
+			{"failed deployment recovery time", m.RecoveryTime, hours},
+			{"rework rate", m.ReworkRate, percent},
 		} {
 			value := "undefined"
 			if row.v.Defined {
-				value = fmt.Sprintf("%.4g %s", row.v.Value*row.scale, row.unit)
+				value = row.format(row.v.Value)
 			}
 			fmt.Fprintf(tw, "%s\t%s\tn=%d\t%s\n", row.name, value, row.v.N, row.v.Tier)
 		}

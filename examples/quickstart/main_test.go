@@ -70,7 +70,8 @@ func TestQuickstartWalksAllFiveStages(t *testing.T) {
 	assert.Regexp(t, `(?m)^overall +\d+ +\d+ +\d+ +\d+$`, out)
 	assert.Contains(t, out, "== DORA metrics of greeter in staging, last 30 days ==")
 	assert.Regexp(t, `(?m)^change fail rate +50 % +n=2`, out, "v1.0.0 caused INC-1, v1.0.1 did not")
-	assert.Regexp(t, `(?m)^failed deployment recovery time +\S+ hours +n=1`, out)
+	assert.Regexp(t, `(?m)^failed deployment recovery time +\d+s +n=1`, out, "from the incident's detection to its resolution")
+	assert.Regexp(t, `(?m)^lead time for changes +\d+s +n=2`, out, "each promotion carried its release's change")
 	assert.Regexp(t, `(?m)^deployment frequency +0\.06667 per day +n=2`, out)
 
 	// The reports, and a pack that verifies with nothing but the key.

@@ -130,6 +130,7 @@ func TestEndToEndThroughAllFiveStages(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, running, 1)
 	assert.Equal(t, "v1.0.0", running[0].Release.Version)
+	assert.Equal(t, []string{git(t, dir, "rev-parse", "HEAD")}, running[0].Deployment.Changes, "the deployment carries the release's change, for lead time")
 	_, err = e.store.Audit(ctx)
 	require.NoError(t, err)
 

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paved-dev/paved/capability"
 	"github.com/paved-dev/paved/pipeline"
 	"github.com/paved-dev/paved/policy"
 	"github.com/paved-dev/paved/supplychain"
@@ -137,6 +138,13 @@ func (s Deploy) Run(ctx context.Context, sc *pipeline.StepContext) (*pipeline.Re
 	dep.FinishedAt = sc.Now().UTC()
 	if rel != nil {
 		dep.Version = rel.Version
+		// The deployment carries the change the release was built from,
+		// for lead time.
+		if _, change, err := capability.CommitChange(ctx, sc.Store, rel.Commit); err != nil {
+			return nil, err
+		} else if change != nil {
+			dep.Changes = []string{change.ID}
+		}
 		rec, err := s.Ledger.RecordDeployment(ctx, dep)
 		if err != nil {
 			return nil, err
