@@ -37,7 +37,8 @@ func TestAssessStatusesFromPipelineEvidence(t *testing.T) {
 		"DSO-TST-01": capability.StatusPass,       // tests passed
 		"DSO-REL-01": capability.StatusPass,       // approved by bob, not the author alice
 		"DSO-SUP-01": capability.StatusFail,       // no release signature
-		"DSO-BLD-03": capability.StatusError,      // its policy fails to evaluate
+		"DSO-BLD-03": capability.StatusNoEvidence, // no SBOM to judge pinning by
+		"DSO-FND-06": capability.StatusError,      // no policy of the built-in library checks it
 	}
 	for id, st := range want {
 		c, ok := a.Control(id)

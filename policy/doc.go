@@ -60,8 +60,9 @@
 // The input document is built once per evaluation, straight into OPA's
 // value form, and passed to every entry point. InputSchema returns its
 // JSON schema; Engine.Input returns it as canonical JSON. SBOMs appear as
-// a summary (format, component count, package URLs; see SBOM) and secret
-// scans as a finding count (SecretScan).
+// a summary (format, component count, package URLs, the root component
+// and how many others record a digest; see SBOM) and secret scans as a
+// finding count (SecretScan).
 //
 // # Built-in library
 //
@@ -74,6 +75,8 @@
 //     than its author before Build
 //   - DSO-BLD-01: provenance from a trusted builder, signed by it
 //   - DSO-BLD-02: the secret scan found nothing
+//   - DSO-BLD-03 (build, advisory): every dependency in the SBOMs is
+//     pinned to a version and locked by a digest
 //   - DSO-BLD-04: an SBOM per artifact, with components
 //   - DSO-BLD-05: no vulnerability open past its severity's SLA
 //   - DSO-TST-01: tests passed

@@ -23,6 +23,7 @@ func TestEvaluateReleasePasses(t *testing.T) {
 	assert.Equal(t, map[string]policy.Status{
 		"DSO-BLD-01": policy.StatusPass,
 		"DSO-BLD-02": policy.StatusPass,
+		"DSO-BLD-03": policy.StatusNotApplicable,
 		"DSO-BLD-04": policy.StatusPass,
 		"DSO-BLD-05": policy.StatusPass,
 		"DSO-GOV-04": policy.StatusPass,

@@ -73,8 +73,9 @@ func finding(id, score string, seen time.Time) *vulnsv02.Result {
 }
 
 // releaseRequest returns a release-stage request that passes every
-// built-in guardrail: an SBOM with the given number of components and
-// attestations evidence items in all (at least 7).
+// built-in guardrail: an SBOM of the subject with the given number of
+// hashed dependency components, and attestations evidence items in all
+// (at least 7).
 func releaseRequest(components, attestations int) policy.Request {
 	purls := make([]string, components)
 	for i := range purls {
@@ -93,7 +94,8 @@ func releaseRequest(components, attestations int) policy.Request {
 	}
 	evs := []policy.Evidence{
 		evidence(prov, "builder@example.com"),
-		evidence(policy.SBOM{Type: policy.PredicateCycloneDX, Format: "CycloneDX", SpecVersion: "1.6", Components: components, PURLs: purls}, "builder@example.com"),
+		evidence(policy.SBOM{Type: policy.PredicateCycloneDX, Format: "CycloneDX", SpecVersion: "1.6", Components: components + 1,
+			PURLs: append(purls, subject.PURL), Root: subject.PURL, Hashed: components}, "builder@example.com"),
 		evidence(attest.NewVulns(&vulnsv02.Vulns{Scanner: &vulnsv02.Scanner{Uri: "pkg:golang/golang.org/x/vuln", Result: results}}), "scanner@example.com"),
 		evidence(policy.SecretScan{Scanner: "gitleaks", Findings: 0}, "builder@example.com"),
 		evidence(attest.NewTestResult(&testresult.TestResult{Result: "PASSED", PassedTests: []string{"TestA", "TestB"}}), "builder@example.com"),

@@ -178,7 +178,7 @@ func evidenceValue(evs []Evidence) (ast.Value, error) {
 }
 
 // sbomValue builds an SBOM summary with one allocation block for the
-// purls' terms.
+// purls' terms; root only when the SBOM names one.
 func sbomValue(s *SBOM) ast.Value {
 	terms := make([]ast.Term, len(s.PURLs))
 	ptrs := make([]*ast.Term, len(s.PURLs))
@@ -186,12 +186,17 @@ func sbomValue(s *SBOM) ast.Value {
 		terms[i].Value = ast.String(p)
 		ptrs[i] = &terms[i]
 	}
-	return ast.NewObject(
+	o := ast.NewObject(
 		[2]*ast.Term{ast.InternedTerm("format"), ast.StringTerm(s.Format)},
 		[2]*ast.Term{ast.InternedTerm("specVersion"), ast.StringTerm(s.SpecVersion)},
 		[2]*ast.Term{ast.InternedTerm("components"), ast.InternedTerm(s.Components)},
 		[2]*ast.Term{ast.InternedTerm("purls"), ast.NewTerm(ast.NewArray(ptrs...))},
+		[2]*ast.Term{ast.InternedTerm("hashed"), ast.InternedTerm(s.Hashed)},
 	)
+	if s.Root != "" {
+		o.Insert(ast.InternedTerm("root"), ast.StringTerm(s.Root))
+	}
+	return o
 }
 
 // jsonValue converts a typed value through its JSON encoding; field names

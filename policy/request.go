@@ -88,7 +88,8 @@ type Evidence struct {
 }
 
 // SBOM is the policy input's summary of a software bill of materials
-// (CycloneDX or SPDX): its format and the package URLs of its components.
+// (CycloneDX or SPDX): its format, the package URLs of its components,
+// the one it describes and how many of the others record a digest.
 // The input carries this summary instead of the whole document, so that a
 // 2,000-component SBOM costs kilobytes, not megabytes, per evaluation.
 type SBOM struct {
@@ -104,12 +105,20 @@ type SBOM struct {
 	Components int `json:"components"`
 	// PURLs lists the components' package URLs, where they have one.
 	PURLs []string `json:"purls"`
+	// Root is the package URL of the component the SBOM describes (a Go
+	// binary's main module), or its name when it has none; empty when
+	// the SBOM names no such component. Components counts it.
+	Root string `json:"root,omitempty"`
+	// Hashed is the number of components other than the root that record
+	// a digest of their content, such as the go.sum hash a Go module's
+	// has: the dependencies a lock file fixed.
+	Hashed int `json:"hashed"`
 }
 
 // PredicateType returns s.Type.
 func (s SBOM) PredicateType() string { return s.Type }
 
-// Validate checks the type, the format and the component count.
+// Validate checks the type, the format and the component counts.
 func (s SBOM) Validate() error {
 	var errs []error
 	if s.Type == "" {
@@ -120,6 +129,9 @@ func (s SBOM) Validate() error {
 	}
 	if s.Components < len(s.PURLs) {
 		errs = append(errs, fmt.Errorf("components: %d is fewer than the %d purls", s.Components, len(s.PURLs)))
+	}
+	if s.Hashed < 0 || s.Hashed > s.Components {
+		errs = append(errs, fmt.Errorf("hashed: %d is not between 0 and the %d components", s.Hashed, s.Components))
 	}
 	return errors.Join(errs...)
 }

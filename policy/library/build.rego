@@ -136,3 +136,43 @@ analyses contains item if {
 	some a in analysers
 	array.slice(item.predicate.command, 0, count(a)) == a
 }
+
+# METADATA
+# title: Dependencies are pinned and locked
+# description: >-
+#   Every dependency in the artifact's SBOMs (each component but the root,
+#   the one the SBOM describes) is pinned, its package URL naming a
+#   version, and locked, recording a digest of its content such as the
+#   go.sum hash of a Go module. A Go module replaced by a local directory
+#   has no such hash: what it builds is whatever the directory holds.
+#   Components without a package URL are DSO-BLD-04's finding.
+# custom:
+#   control: DSO-BLD-03
+#   stages: [build]
+#   evidence: ["https://cyclonedx.org/bom", "https://spdx.dev/Document"]
+warn contains v if {
+	some item in lib.sboms
+	some purl in item.predicate.purls
+	purl != object.get(item.predicate, "root", "")
+	not regex.match(`^pkg:[^@?#]+@[^?#]+`, purl)
+	v := {"control": "DSO-BLD-03", "finding": purl, "msg": sprintf("dependency %s in SBOM %s is not pinned to a version", [purl, item.digest])}
+}
+
+# METADATA
+# custom:
+#   control: DSO-BLD-03
+warn contains v if {
+	some item in lib.sboms
+	deps := dependencies(item.predicate)
+	unlocked := deps - object.get(item.predicate, "hashed", 0)
+	unlocked > 0
+	v := {
+		"control": "DSO-BLD-03",
+		"msg": sprintf("%d of the %d dependencies in SBOM %s record no digest, so no lock file fixes their content", [unlocked, deps, item.digest]),
+	}
+}
+
+# dependencies(sbom) is the number of an SBOM summary's components other
+# than its root.
+dependencies(sbom) := sbom.components - 1 if sbom.root
+else := sbom.components

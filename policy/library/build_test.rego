@@ -128,3 +128,38 @@ test_dso_bld_06_pass_configured_analyser if {
 test_dso_bld_06_fail_no_analyser if warned("DSO-BLD-06", bld_06_links([step(["go", "build", "."], "succeeded")]))
 
 test_dso_bld_06_fail_analysis_failed if warned("DSO-BLD-06", bld_06_links([step(["staticcheck", "./..."], "failed")]))
+
+# sbom_of(purls, root, hashed) is an SBOM of the root and purls with
+# hashed dependencies.
+sbom_of(purls, root, hashed) := json.patch(fx.sbom, [
+	{"op": "replace", "path": "/predicate/purls", "value": array.concat([root], purls)},
+	{"op": "replace", "path": "/predicate/components", "value": count(purls) + 1},
+	{"op": "add", "path": "/predicate/root", "value": root},
+	{"op": "replace", "path": "/predicate/hashed", "value": hashed},
+])
+
+test_dso_bld_03_pass_pinned_and_hashed if not warned("DSO-BLD-03", fx.input_ok)
+
+test_dso_bld_03_pass_unversioned_root if {
+	s := sbom_of(["pkg:golang/golang.org/x/text@v0.21.0", "pkg:npm/%40acme/ui@1.2.0?repository_url=x"], "pkg:golang/example.com/app", 2)
+	not warned("DSO-BLD-03", fx.with_evidence(fx.sbom_type, [s]))
+}
+
+test_dso_bld_03_fail_unversioned_dependency if {
+	s := sbom_of(["pkg:golang/golang.org/x/text@v0.21.0", "pkg:npm/left-pad?repository_url=x"], "pkg:golang/example.com/app", 2)
+	some v in build.warn with input as fx.with_evidence(fx.sbom_type, [s]) with data.guardrails as fx.settings
+	v.control == "DSO-BLD-03"
+	v.finding == "pkg:npm/left-pad?repository_url=x"
+}
+
+test_dso_bld_03_fail_dependency_without_digest if {
+	s := sbom_of(["pkg:golang/golang.org/x/text@v0.21.0", "pkg:golang/example.com/textfmt@v1.2.0"], "pkg:golang/example.com/app", 1)
+	some v in build.warn with input as fx.with_evidence(fx.sbom_type, [s]) with data.guardrails as fx.settings
+	v.control == "DSO-BLD-03"
+	contains(v.msg, "1 of the 2 dependencies")
+}
+
+test_dso_bld_03_fail_summary_without_hash_count if {
+	s := json.remove(fx.sbom, ["/predicate/hashed"])
+	warned("DSO-BLD-03", fx.with_evidence(fx.sbom_type, [s]))
+}

@@ -42,7 +42,7 @@ provenance := {
 sbom := {
 	"digest": "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
 	"signers": ["builder@example.com"],
-	"predicate": {"format": "CycloneDX", "specVersion": "1.6", "components": 2, "purls": ["pkg:golang/example.com/a@v1.0.0", "pkg:golang/example.com/b@v2.0.0"]},
+	"predicate": {"format": "CycloneDX", "specVersion": "1.6", "components": 2, "purls": ["pkg:golang/example.com/a@v1.0.0", "pkg:golang/example.com/b@v2.0.0"], "hashed": 2},
 }
 
 # finding(id, score, seen) is a vulns result.
