@@ -118,7 +118,7 @@ func TestEndToEndThroughAllFiveStages(t *testing.T) {
 	for _, s := range run.Steps {
 		names = append(names, string(s.Stage)+"/"+s.Name)
 	}
-	assert.Equal(t, []string{"plan/change", "build/compile", "build/sbom", "build/secret-scan", "build/vuln-scan", "build/provenance",
+	assert.Equal(t, []string{"plan/change", "build/compile", "build/vet", "build/sbom", "build/secret-scan", "build/vuln-scan", "build/provenance",
 		"test/unit", "release/sign", "release/verify", "release/approval", "release/release", "operate/deploy"}, names)
 	require.Len(t, run.Gates, 5)
 	for _, g := range run.Gates {
