@@ -79,7 +79,8 @@
 //     pinned to a version and locked by a digest
 //   - DSO-BLD-04: an SBOM per artifact, with components
 //   - DSO-BLD-05: no vulnerability open past its severity's SLA
-//   - DSO-TST-01: tests passed
+//   - DSO-TST-01: tests passed; DSO-TST-02 (test, advisory): a security
+//     test passed, a fuzz target or a dynamic scan
 //   - DSO-SUP-01: the artifact's signature verified
 //   - DSO-SUP-02: a verification summary (VSA) passed
 //   - DSO-REL-01: release approved by someone other than the change's
@@ -114,8 +115,9 @@
 // them): trusted_builders (builder ID to signer identities),
 // release_signers (identities), vulnerability_sla_days (severity to days;
 // default critical 15, high 30, medium 90, low 180), teams (owning team
-// to member identities), package_sources, paved_road_pipelines and
-// static_analysers. A mandatory control whose setting is missing fails
+// to member identities), package_sources, paved_road_pipelines,
+// static_analysers, security_tests (test-name patterns) and
+// security_scanners (commands). A mandatory control whose setting is missing fails
 // and says which setting to add.
 //
 // # Concurrency

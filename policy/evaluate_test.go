@@ -35,6 +35,7 @@ func TestEvaluateReleasePasses(t *testing.T) {
 		"DSO-SUP-02": policy.StatusPass,
 		"DSO-SUP-05": policy.StatusPass,
 		"DSO-TST-01": policy.StatusPass,
+		"DSO-TST-02": policy.StatusNotApplicable,
 		"DSO-TST-03": policy.StatusNotApplicable,
 		"DSO-CMP-02": policy.StatusPass,
 		"DSO-CMP-03": policy.StatusNotApplicable,

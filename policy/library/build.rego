@@ -130,12 +130,7 @@ default_analysers := [["go", "vet"], ["staticcheck"], ["golangci-lint"], ["gosec
 
 analysers := lib.setting("static_analysers", default_analysers)
 
-analyses contains item if {
-	some item in lib.evidence(lib.link_type)
-	item.predicate.byproducts.stage == "build"
-	some a in analysers
-	array.slice(item.predicate.command, 0, count(a)) == a
-}
+analyses := lib.steps_running("build", analysers)
 
 # METADATA
 # title: Dependencies are pinned and locked

@@ -57,6 +57,16 @@ setting(key, fallback) := object.get(settings, key, fallback)
 # (data.guardrails.trusted_builders).
 trusted_builders := setting("trusted_builders", {})
 
+# steps_running(stage, commands) is the set of link records of the
+# stage's steps whose command starts with one of commands (argument
+# lists, such as ["go", "vet"]).
+steps_running(stage, commands) := {item |
+	some item in evidence(link_type)
+	item.predicate.byproducts.stage == stage
+	some c in commands
+	array.slice(item.predicate.command, 0, count(c)) == c
+}
+
 # newest(items) is the evidence item of items recorded last (an item
 # without a time counts as the oldest); undefined when items is empty.
 newest(items) := sorted[count(sorted) - 1][2] if {
