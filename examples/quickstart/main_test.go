@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -40,6 +41,11 @@ func TestQuickstartWalksAllFiveStages(t *testing.T) {
 	}
 	out, work := runQuickstart(t)
 	t.Log(out)
+
+	// A second run in another directory prints the same, apart from
+	// times, digests and paths.
+	again, work2 := runQuickstart(t)
+	assert.Equal(t, stable(out, work), stable(again, work2))
 
 	// Two releases down the paved road to dev, each promoted to staging,
 	// every gate allowing them.
@@ -99,4 +105,18 @@ func TestQuickstartWalksAllFiveStages(t *testing.T) {
 	size, err := prog.Store().Size(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, audit[1], strconv.FormatUint(size, 10))
+}
+
+// stable masks what differs between two runs of the quickstart: the
+// working directory, digests, commit and run IDs, keys and durations.
+func stable(out, work string) string {
+	out = strings.ReplaceAll(out, work, "<work>")
+	for _, m := range []struct{ re, with string }{
+		{`-key '[^']+'`, "-key '<key>'"},
+		{`[0-9a-f]{12,}`, "<hex>"},
+		{`\b\d+(\.\d+)?(ns|µs|ms|s|m|h)(\d+(\.\d+)?(ms|s|m))*\b`, "<duration>"},
+	} {
+		out = regexp.MustCompile(m.re).ReplaceAllString(out, m.with)
+	}
+	return out
 }
