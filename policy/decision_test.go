@@ -146,11 +146,19 @@ func TestSARIF(t *testing.T) {
 	require.NoError(t, json.Unmarshal(b, &log))
 	assert.Equal(t, "2.1.0", log.Version)
 	require.Len(t, log.Runs, 1)
-	require.Len(t, log.Runs[0].Tool.Driver.Rules, 1)
+	// DSO-SUP-04 warns that the exception, not a VEX statement, accepts
+	// CVE-2026-2222.
+	require.Len(t, log.Runs[0].Tool.Driver.Rules, 2)
 	assert.Equal(t, "DSO-BLD-05", log.Runs[0].Tool.Driver.Rules[0].ID)
-	require.Len(t, log.Runs[0].Results, 2)
+	assert.Equal(t, "DSO-SUP-04", log.Runs[0].Tool.Driver.Rules[1].ID)
+	require.Len(t, log.Runs[0].Results, 3)
 	byFinding := map[string]int{}
 	for i, r := range log.Runs[0].Results {
+		if r.RuleID == "DSO-SUP-04" {
+			assert.Equal(t, "warning", r.Level)
+			assert.Equal(t, "CVE-2026-2222", r.Properties["finding"])
+			continue
+		}
 		assert.Equal(t, "error", r.Level)
 		byFinding[r.Properties["finding"]] = i
 	}
@@ -184,10 +192,10 @@ func TestJUnit(t *testing.T) {
 		} `xml:"testcase"`
 	}
 	require.NoError(t, xml.Unmarshal(b, &suite))
-	assert.Equal(t, 28, suite.Tests)
+	assert.Equal(t, 32, suite.Tests)
 	assert.Equal(t, 1, suite.Failures)
 	assert.Equal(t, 1, suite.Errors)
-	assert.Equal(t, 11, suite.Skipped, "DSO-GOV-01 is manual; the Plan, Build-only, Test-only and Operate controls are not applicable")
+	assert.Equal(t, 14, suite.Skipped, "DSO-GOV-01 is manual; the Plan, Build-only, Test-only and Operate controls are not applicable")
 	for _, c := range suite.Cases {
 		switch {
 		case c.Failure != nil:
@@ -196,7 +204,7 @@ func TestJUnit(t *testing.T) {
 			assert.Contains(t, c.Name, "DSO-BLD-02")
 			assert.Contains(t, c.Error.Message, "missing evidence")
 		case c.Skipped != nil:
-			assert.Regexp(t, "^DSO-(GOV-01|PLN-01|PLN-02|BLD-03|BLD-06|SUP-03|TST-02|TST-03|CMP-03|OPS-01|OPS-03)", c.Name)
+			assert.Regexp(t, "^DSO-(GOV-01|PLN-01|PLN-02|BLD-03|BLD-06|SUP-03|TST-02|TST-03|CMP-03|OPS-01|OPS-03|REL-03|RLB-01|RLB-02)", c.Name)
 		}
 	}
 }

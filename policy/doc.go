@@ -86,6 +86,11 @@
 //   - DSO-REL-01: release approved by someone other than the change's
 //     author, and by two approvers for a high-risk change
 //   - DSO-REL-02: a release attestation names the artifact
+//   - DSO-REL-03 (operate, advisory): the deployment names the one it
+//     replaced, its rollback target
+//   - DSO-SUP-04 (release, advisory): a vulnerability accepted as
+//     not_affected has a VEX justification, and none is accepted by an
+//     exception instead of a VEX statement
 //   - DSO-SUP-05: only digests the ledger records as released ship
 //   - DSO-GOV-04: exceptions are well formed
 //   - DSO-TST-03 (test): provenance, SBOM, secret and vulnerability
@@ -107,6 +112,9 @@
 //     a recorded causing deployment
 //   - DSO-BLD-06, DSO-SUP-03 (advisory): a static analyser ran; SBOM
 //     packages come from allowed sources
+//   - DSO-RLB-01, DSO-RLB-02 (operate, advisory): the deployment lists
+//     the changes it carries, for lead time; no incident about the
+//     artifact is still open
 //
 // Findings a VEX statement suppressed (not_affected, fixed) are not open.
 // The build, test and supply-chain guardrails apply at the release stage

@@ -30,7 +30,7 @@ func TestLibraryControlsHavePassingAndFailingTests(t *testing.T) {
 		Subject: supplychain.Subject{Name: "x", Digest: supplychain.DigestSet{"sha256": strings.Repeat("0", 64)}},
 	})
 	require.NoError(t, err)
-	require.Len(t, d.Controls, 27)
+	require.Len(t, d.Controls, 31)
 	for _, c := range d.Controls {
 		prefix := "test_" + strings.ToLower(strings.ReplaceAll(c.Control, "-", "_")) + "_"
 		var pass, fail int

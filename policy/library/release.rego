@@ -131,3 +131,23 @@ deny contains v if {
 		"msg": sprintf("the %s gate denied %s at %s (controls %v)", [stage, input.subject.name, d.decidedAt, {x.control | some x in object.get(d, "violations", []); x.enforcement == "mandatory"}]),
 	}
 }
+
+# METADATA
+# title: Release names its rollback target
+# description: >-
+#   Each recorded deployment of the artifact (to input.environment, when
+#   the gate names one) names the deployment it replaced there (previous):
+#   the release a rollback returns to. The ledger finds it when the
+#   release is deployed, so it is judged at Operate; a service's first
+#   deployment to an environment has none, and warns.
+# custom:
+#   control: DSO-REL-03
+#   stages: [operate]
+#   evidence: ["https://paved.dev/attestation/deployment/v1"]
+warn contains v if {
+	some item in lib.evidence(lib.deployment_type)
+	d := item.predicate
+	lib.deployed_here(d)
+	object.get(d, "previous", "") == ""
+	v := {"control": "DSO-REL-03", "finding": d.id, "msg": sprintf("deployment %s of %s %s to %s names no previous deployment to roll back to", [d.id, d.service, d.version, d.environment])}
+}

@@ -97,3 +97,23 @@ test_dso_rel_04_fail_build_gate_denied_last if {
 	v.control == "DSO-REL-04"
 	contains(v.msg, "DSO-BLD-02")
 }
+
+warned_rel_03(inp) if {
+	some v in release.warn with input as inp
+	v.control == "DSO-REL-03"
+}
+
+# deployed(previous) is input_operate whose deployment replaced previous.
+deployed(previous) := fx.replace(fx.input_operate, "evidence", object.union(fx.input_operate.evidence, {fx.deployment_type: [json.patch(
+	fx.deployment("dep-2", "prod", "v1.2.3"),
+	[{"op": "add", "path": "/predicate/previous", "value": previous} | previous != ""],
+)]}))
+
+test_dso_rel_03_pass_names_the_deployment_it_replaced if not warned_rel_03(deployed("dep-1"))
+
+test_dso_rel_03_pass_other_environment_not_judged if {
+	inp := fx.replace(deployed(""), "environment", "staging")
+	not warned_rel_03(inp)
+}
+
+test_dso_rel_03_fail_no_previous_deployment if warned_rel_03(deployed(""))

@@ -110,3 +110,39 @@ trusted_source(purl) if {
 	some prefix in package_sources
 	startswith(purl, prefix)
 }
+
+# METADATA
+# title: Accepted vulnerabilities carry a VEX statement with a justification
+# description: >-
+#   A vulnerability accepted as not affecting the artifact (status
+#   not_affected) was suppressed by a VEX statement that says why: a
+#   justification or an impact statement. A finding of the artifact's scan
+#   that an exception accepts instead, with no VEX statement, warns too.
+# custom:
+#   control: DSO-SUP-04
+#   stages: [release]
+#   evidence: ["https://in-toto.io/attestation/vulns/v0.2"]
+warn contains v if {
+	some item in lib.evidence(lib.vulns_type)
+	some r in object.get(item.predicate.scanner, "result", [])
+	some a in object.get(r, "annotations", [])
+	a.status == "not_affected"
+	not justified(a)
+	v := {"control": "DSO-SUP-04", "finding": r.id, "msg": sprintf("%s is accepted as not_affected without a VEX statement giving a justification or an impact statement (%q)", [r.id, object.get(a, "vex", "")])}
+}
+
+# METADATA
+# custom:
+#   control: DSO-SUP-04
+warn contains v if {
+	some item in lib.evidence(lib.vulns_type)
+	some r in lib.vuln_results(item)
+	some x in input.exceptions
+	r.id in object.get(x, "findings", [])
+	v := {"control": "DSO-SUP-04", "finding": r.id, "msg": sprintf("%s is accepted by exception %s, not by a VEX statement saying why it does not affect %s", [r.id, x.id, input.subject.name])}
+}
+
+# justified(a) holds when a finding's annotation carries the text of a VEX
+# statement ("VEX <status>: <justification>: <impact> (<document>)") with
+# a justification or an impact statement.
+justified(a) if regex.match(`^VEX [a-z_]+: [^(]`, a.vex)

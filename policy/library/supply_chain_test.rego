@@ -51,3 +51,35 @@ test_dso_sup_03_fail_untrusted_source if {
 }
 
 test_dso_sup_03_fail_no_sources_configured if warned_sup_03(fx.input_ok, fx.settings)
+
+# accepted(status, vex) is input_ok whose only finding has a VEX status
+# and, unless empty, the text of the statement that set it.
+accepted(status, vex) := fx.with_evidence(fx.vulns_type, [fx.vulns([json.patch(fx.finding("CVE-2026-0009", "9.8", "2026-11-01T00:00:00Z"), [{
+	"op": "replace", "path": "/annotations/0",
+	"value": object.union({"status": status, "suppressed": status in {"not_affected", "fixed"}}, {"vex": vex | vex != ""}),
+}])])])
+
+warned_sup_04(inp) if {
+	some v in supply_chain.warn with input as inp with data.guardrails as fx.settings
+	v.control == "DSO-SUP-04"
+}
+
+test_dso_sup_04_pass_justified if not warned_sup_04(accepted("not_affected", "VEX not_affected: vulnerable_code_not_in_execute_path (https://vex.example/app)"))
+
+test_dso_sup_04_pass_impact_statement if not warned_sup_04(accepted("not_affected", "VEX not_affected: the parser is never given untrusted input"))
+
+test_dso_sup_04_pass_fixed_needs_no_justification if not warned_sup_04(accepted("fixed", "VEX fixed (https://vex.example/app)"))
+
+test_dso_sup_04_pass_nothing_accepted if not warned_sup_04(fx.input_ok)
+
+test_dso_sup_04_fail_no_justification if warned_sup_04(accepted("not_affected", "VEX not_affected (https://vex.example/app)"))
+
+test_dso_sup_04_fail_no_statement if warned_sup_04(accepted("not_affected", ""))
+
+test_dso_sup_04_fail_accepted_by_exception if {
+	inp := fx.with_evidence(fx.vulns_type, [fx.vulns([fx.finding("CVE-2026-0002", "9.8", "2026-11-01T00:00:00Z")])])
+	some v in supply_chain.warn with input as inp with data.guardrails as fx.settings
+	v.control == "DSO-SUP-04"
+	v.finding == "CVE-2026-0002"
+	contains(v.msg, "EX-1")
+}
