@@ -147,9 +147,7 @@ analyses := lib.steps_running("build", analysers)
 #   evidence: ["https://cyclonedx.org/bom", "https://spdx.dev/Document"]
 warn contains v if {
 	some item in lib.sboms
-	some purl in item.predicate.purls
-	purl != object.get(item.predicate, "root", "")
-	not regex.match(`^pkg:[^@?#]+@[^?#]+`, purl)
+	some purl in unpinned(item.predicate)
 	v := {"control": "DSO-BLD-03", "finding": purl, "msg": sprintf("dependency %s in SBOM %s is not pinned to a version", [purl, item.digest])}
 }
 
@@ -165,6 +163,27 @@ warn contains v if {
 		"control": "DSO-BLD-03",
 		"msg": sprintf("%d of the %d dependencies in SBOM %s record no digest, so no lock file fixes their content", [unlocked, deps, item.digest]),
 	}
+}
+
+# unpinned(sbom) lists the package URLs of an SBOM summary, its root's
+# aside, that name no version: they hold no "@", which a canonical
+# package URL has only before its version. As an SBOM may list
+# thousands, one count of the "@"s in all of them comes first.
+unpinned(sbom) := [] if {
+	strings.count(concat(" ", sbom.purls), "@") >= count(sbom.purls) - unversioned_root(sbom)
+} else := [purl |
+	some purl in sbom.purls
+	not contains(purl, "@")
+	purl != object.get(sbom, "root", "")
+]
+
+# unversioned_root(sbom) is 1 when the SBOM's root is a package URL
+# without a version, else 0.
+default unversioned_root(_) := 0
+
+unversioned_root(sbom) := 1 if {
+	startswith(sbom.root, "pkg:")
+	not contains(sbom.root, "@")
 }
 
 # dependencies(sbom) is the number of an SBOM summary's components other
