@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"slices"
 	"strings"
 
@@ -92,10 +93,11 @@ func WithName(name string) Option {
 // app is the state the commands share: the configuration and the
 // persistent flags.
 type app struct {
-	cfg     config
-	dir     string
-	output  string
-	mapFile string
+	cfg        config
+	dir        string
+	output     string
+	mapFile    string
+	guardrails string
 }
 
 // New returns the root command of the reference CLI. Run it with Main, or
@@ -122,11 +124,12 @@ func New(opts ...Option) *cobra.Command {
 	}
 	root.PersistentFlags().StringVar(&a.dir, "dir", DefaultDir, "the paved directory: evidence store and keys")
 	root.PersistentFlags().StringVar(&a.mapFile, "map", "", "a capability map file (YAML or JSON) to gate with (default: paved's built-in map)")
+	root.PersistentFlags().StringVar(&a.guardrails, "guardrails", "", "a JSON file of guardrail settings for the policies, such as trusted_builders, release_signers and teams")
 	root.PersistentFlags().StringVarP(&a.output, "output", "o", "text", "output format: text, json (stable, for machines) or sarif where a command supports it")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return usage(err, fmt.Sprintf("see '%s --help'", cmd.CommandPath()))
 	})
-	root.AddCommand(a.initCmd(), a.runCmd(), a.evidenceCmd(), a.verifyCmd(), a.sbomCmd(), a.vulnCmd(), a.secretsCmd(), a.policyCmd(), a.ledgerCmd(), a.assessCmd(), a.doraCmd(), a.traceCmd(), a.attestCmd(), a.signCmd(), a.reportCmd())
+	root.AddCommand(a.initCmd(), a.runCmd(), a.pipelineCmd(), a.evidenceCmd(), a.verifyCmd(), a.sbomCmd(), a.vulnCmd(), a.secretsCmd(), a.policyCmd(), a.ledgerCmd(), a.assessCmd(), a.doraCmd(), a.traceCmd(), a.attestCmd(), a.signCmd(), a.reportCmd())
 	return root
 }
 
@@ -181,6 +184,18 @@ func (a *app) open(ctx context.Context, create bool, extra ...paved.Option) (*pa
 	opts := append(slices.Clip(a.cfg.open), extra...)
 	if a.mapFile != "" {
 		opts = append(opts, paved.WithMapFile(a.mapFile))
+	}
+	if a.guardrails != "" {
+		data, err := os.ReadFile(a.guardrails)
+		if err != nil {
+			return nil, usage(err, "pass a readable --guardrails file")
+		}
+		var settings map[string]any
+		if err := json.Unmarshal(data, &settings); err != nil || settings == nil {
+			return nil, usage(fmt.Errorf("--guardrails %s: want a JSON object of settings: %v", a.guardrails, err),
+				`such as {"teams": {"@acme/api": ["ann@example.com"]}}`)
+		}
+		opts = append(opts, paved.WithGuardrails(settings))
 	}
 	p, err := paved.Open(ctx, a.dir, opts...)
 	if errors.Is(err, fs.ErrNotExist) || errors.As(err, new(*capability.FieldError)) {

@@ -106,34 +106,7 @@ func (a *app) runCmd() *cobra.Command {
 			if env != "" {
 				ropts = append(ropts, pipeline.ToEnvironment(env))
 			}
-			run, err := prog.Runner().Run(cmd.Context(), p, ropts...)
-			if run == nil {
-				return err
-			}
-			r := summarize(run)
-			if a.output == "json" {
-				if err := writeJSON(cmd.OutOrStdout(), r); err != nil {
-					return err
-				}
-			} else {
-				r.text(cmd.OutOrStdout())
-			}
-			switch run.Outcome {
-			case pipeline.Succeeded:
-				return nil
-			case pipeline.Blocked:
-				return denied(fmt.Errorf("stage %s blocked by policy: %v", st, run.Err),
-					fmt.Sprintf("see the failing controls above; 'paved evidence get %s' shows the decision", lastGate(r)))
-			case pipeline.Failed:
-				switch {
-				case errors.Is(run.Err, pipeline.ErrStepFailed):
-					return denied(fmt.Errorf("step %s failed: %v", name, run.Err), "fix the command; its failure is recorded as evidence")
-				case errors.Is(run.Err, pipeline.ErrGate): // a gate that cannot decide denies
-					return denied(fmt.Errorf("stage %s: the gate could not decide: %v", st, run.Err),
-						"give the run its artifact with --product FILE or --subject FILE")
-				}
-			}
-			return fmt.Errorf("run %s: %s: %w", run.ID, run.Outcome, run.Err)
+			return a.report(cmd, prog, p, ropts)
 		}),
 	}
 	f := cmd.Flags()

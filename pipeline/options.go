@@ -172,7 +172,8 @@ type runOptionFunc func(*runConfig)
 
 func (f runOptionFunc) applyRun(c *runConfig) { f(c) }
 
-// InDir runs the steps in dir. The default is the process's working
+// InDir runs the steps in dir (relative to the process's working
+// directory when relative). The default is the process's working
 // directory.
 func InDir(dir string) RunOption { return runOptionFunc(func(c *runConfig) { c.dir = dir }) }
 

@@ -9,7 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -175,13 +175,13 @@ func (r *Runner) Run(ctx context.Context, p *Pipeline, opts ...RunOption) (*Run,
 	if rc.deployer == "" {
 		rc.deployer = r.cfg.ci.Actor
 	}
-	if rc.dir == "" {
-		wd, err := os.Getwd()
-		if err != nil {
-			return nil, fmt.Errorf("pipeline: run: %w", err)
-		}
-		rc.dir = wd
+	// Steps join their paths to the directory and run commands in it: a
+	// relative one would be resolved twice.
+	dir, err := filepath.Abs(rc.dir)
+	if err != nil {
+		return nil, fmt.Errorf("pipeline: run: %w", err)
 	}
+	rc.dir = dir
 	x := &execution{runner: r, p: p, rc: rc, redact: &redactor{}, subj: rc.subject,
 		run: &Run{ID: rc.id, Pipeline: p.name, StartedAt: r.cfg.clock()}}
 	x.logger = slog.New(redactingHandler{next: r.cfg.logger.Handler(), r: x.redact}).With("run", rc.id, "pipeline", p.name)
@@ -194,7 +194,7 @@ func (r *Runner) Run(ctx context.Context, p *Pipeline, opts ...RunOption) (*Run,
 	defer span.End()
 	x.logger.InfoContext(ctx, "pipeline: run started")
 
-	err := x.stages(ctx)
+	err = x.stages(ctx)
 	run := x.finish(ctx, err)
 	if err != nil {
 		span.SetStatus(codes.Error, x.redact.string(err.Error()))

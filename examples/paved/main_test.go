@@ -665,3 +665,159 @@ func TestRunRecordsTheCIJob(t *testing.T) {
 	require.NoError(t, json.Unmarshal(env.Payload, &link))
 	assert.Equal(t, "https://paved.dev/builders/local/v1", link.Predicate.Byproducts["builderId"])
 }
+
+// gitIn runs git in dir as the service's developer.
+func gitIn(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL="+os.DevNull, "GIT_AUTHOR_NAME=Dev", "GIT_AUTHOR_EMAIL=dev@example.com",
+		"GIT_COMMITTER_NAME=Dev", "GIT_COMMITTER_EMAIL=dev@example.com")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "git %s: %s", strings.Join(args, " "), out)
+	return strings.TrimSpace(string(out))
+}
+
+// The paved road through the CLI alone: approve the change, run the
+// go-service template through all five gates into dev, then ask the log
+// what shipped, how it scores and how delivery goes; a secret in the
+// next change stops at the Build gate.
+func TestFullPipelineThroughCLI(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("git is required in CI")
+		}
+		t.Skip("git is not installed: the pipeline needs a repository")
+	}
+	dir := t.TempDir()
+	repo := filepath.Join(dir, "greeter")
+	require.NoError(t, os.MkdirAll(repo, 0o755))
+	for name, content := range map[string]string{
+		"go.mod":        "module example.com/greeter\n\ngo 1.26\n",
+		"CODEOWNERS":    "* @acme/greeters\n",
+		".gitignore":    "bin/\n",
+		"main.go":       "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(Greet(\"\")) }\n",
+		"greet.go":      "package main\n\n// Greet says hello.\nfunc Greet(name string) string {\n\tif name == \"\" {\n\t\tname = \"world\"\n\t}\n\treturn \"hello, \" + name\n}\n",
+		"greet_test.go": "package main\n\nimport \"testing\"\n\nfunc TestGreet(t *testing.T) {\n\tif Greet(\"\") != \"hello, world\" {\n\t\tt.Fatal(Greet(\"\"))\n\t}\n}\n",
+	} {
+		require.NoError(t, os.WriteFile(filepath.Join(repo, name), []byte(content), 0o644))
+	}
+	gitIn(t, repo, "init", "-q", "-b", "main")
+	gitIn(t, repo, "add", "-A")
+	gitIn(t, repo, "commit", "-q", "-m", "greeter")
+	head := gitIn(t, repo, "rev-parse", "HEAD")
+
+	ok(t, dir, "init")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "guardrails.json"), []byte(`{
+		"trusted_builders": {"https://paved.dev/builders/local/v1": ["paved"]},
+		"release_signers": ["paved"],
+		"teams": {"@acme/greeters": ["lead@example.com", "dev@example.com"]}
+	}`), 0o644))
+	// The reviewer's approval of a commit, as a review tool would record
+	// it.
+	approve := func(commit string) {
+		approval := fmt.Sprintf(`{"_type": "https://in-toto.io/Statement/v1",
+			"subject": [{"name": "change", "digest": {"gitCommit": %q}}],
+			"predicateType": "https://paved.dev/attestation/approval/v1",
+			"predicate": {"approver": "lead@example.com", "decision": "approved", "changeId": %q, "stage": "release", "decidedAt": "2026-11-28T09:00:00Z"}}`, commit, commit)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "approval.json"), []byte(approval), 0o644))
+		ok(t, dir, "sign", "approval.json", "--record", "release")
+	}
+	approve(head)
+
+	road := func(version string) result {
+		return paved(t, dir, "--guardrails", "guardrails.json", "pipeline", "--workdir", "greeter", "--environment", "dev",
+			"--deployer", "deploy-bot@example.com", "--osv", filepath.Join(mustAbs(t, "testdata"), "osv"),
+			"--var", "service=greeter", "--var", "version="+version, "--var", "approvers=lead@example.com", "--var", "base=", "-o", "json")
+	}
+	type gate struct {
+		Stage   string `json:"stage"`
+		Outcome string `json:"outcome"`
+		Failing []struct {
+			Control string `json:"control"`
+		} `json:"failing"`
+	}
+	type runJSON struct {
+		Outcome string `json:"outcome"`
+		Steps   []struct {
+			Stage string `json:"stage"`
+			Name  string `json:"name"`
+		} `json:"steps"`
+		Gates []gate `json:"gates"`
+	}
+	r := road("v1.0.0")
+	require.Equal(t, 0, r.code, "stdout: %s\nstderr: %s", r.stdout, r.stderr)
+	run := decode[runJSON](t, r.stdout)
+	assert.Equal(t, "succeeded", run.Outcome)
+	var stages []string
+	for _, g := range run.Gates {
+		stages = append(stages, g.Stage)
+		assert.Equal(t, "allowed", g.Outcome, "%s gate", g.Stage)
+	}
+	assert.Equal(t, []string{"plan", "build", "test", "release", "operate"}, stages)
+	assert.Len(t, run.Steps, 13, "the go-service road's steps")
+
+	// What shipped, how it scores, how delivery goes, where it came from.
+	where := decode[[]map[string]string](t, ok(t, dir, "ledger", "where", "--environment", "dev", "-o", "json"))
+	require.Len(t, where, 1)
+	assert.Equal(t, "v1.0.0", where[0]["version"])
+	as := decode[struct {
+		Controls []struct {
+			Control     string `json:"control"`
+			Enforcement string `json:"enforcement"`
+			Status      string `json:"status"`
+			Message     string `json:"message"`
+		} `json:"controls"`
+	}](t, ok(t, dir, "--guardrails", "guardrails.json", "assess", "--service", "greeter", "--version", "v1.0.0", "--environment", "dev", "-o", "json"))
+	require.NotEmpty(t, as.Controls)
+	for _, c := range as.Controls {
+		if c.Enforcement == "mandatory" {
+			assert.Contains(t, []string{"pass", "manual", "not_applicable"}, c.Status, "%s: %s", c.Control, c.Message)
+		}
+	}
+	assert.Contains(t, ok(t, dir, "--guardrails", "guardrails.json", "report", "--service", "greeter", "--version", "v1.0.0", "--environment", "dev", "--out", "reports"),
+		"report.pack")
+	dora := decode[struct {
+		Groups []struct {
+			Service     string `json:"service"`
+			Environment string `json:"environment"`
+			Metrics     struct {
+				DeploymentFrequency struct {
+					N int `json:"n"`
+				} `json:"deploymentFrequency"`
+			} `json:"metrics"`
+		} `json:"groups"`
+	}](t, ok(t, dir, "dora", "-o", "json"))
+	require.Len(t, dora.Groups, 1)
+	assert.Equal(t, "greeter", dora.Groups[0].Service)
+	assert.Equal(t, 1, dora.Groups[0].Metrics.DeploymentFrequency.N)
+	assert.Contains(t, ok(t, dir, "trace", "release:greeter@v1.0.0"), "greeter")
+	assert.Equal(t, true, decode[map[string]any](t, ok(t, dir, "evidence", "audit", "-o", "json"))["ok"])
+
+	// A key committed next: the Build gate stops the run, exit 1.
+	key := "AKIA" + strings.ToUpper("q3rk7tz2wm5nx4hb") // built at run time: no key in the source
+	require.NoError(t, os.WriteFile(filepath.Join(repo, "prod.env"), []byte("AWS_ACCESS_KEY_ID="+key+"\n"), 0o644))
+	gitIn(t, repo, "add", "-A")
+	gitIn(t, repo, "commit", "-q", "-m", "deploy config")
+	approve(gitIn(t, repo, "rev-parse", "HEAD"))
+	r = road("v1.0.1")
+	require.Equal(t, 1, r.code, "stdout: %s\nstderr: %s", r.stdout, r.stderr)
+	run = decode[runJSON](t, r.stdout)
+	assert.Equal(t, "blocked", run.Outcome)
+	last := run.Gates[len(run.Gates)-1]
+	assert.Equal(t, "build", last.Stage)
+	var failing []string
+	for _, f := range last.Failing {
+		failing = append(failing, f.Control)
+	}
+	assert.Contains(t, failing, "DSO-BLD-02")
+	assert.Contains(t, r.stderr, "stage build blocked by policy")
+	assert.NotContains(t, r.stdout+r.stderr, key)
+}
+
+func mustAbs(t *testing.T, p string) string {
+	t.Helper()
+	abs, err := filepath.Abs(p)
+	require.NoError(t, err)
+	return abs
+}

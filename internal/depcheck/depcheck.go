@@ -56,7 +56,7 @@ func Rules() []Rule {
 		{Package: "evidence/evidencetest", Imports: []string{"evidence", "supplychain", "supplychain/attest", "supplychain/sign"}, Modules: []string{"golang.org/x/mod"}},
 		{Package: "metrics"},
 		{Package: "metrics/...", Imports: []string{"metrics", "evidence", "supplychain/ledger", "supplychain/attest", "supplychain/sign"}},
-		{Package: "cli", Imports: []string{"...", "!examples/..."}, Modules: []string{"github.com/spf13/cobra", "github.com/spf13/pflag", "golang.org/x/term"}},
+		{Package: "cli", Imports: []string{"...", "!examples/..."}, Modules: []string{"github.com/spf13/cobra", "github.com/spf13/pflag", "golang.org/x/term", "github.com/openvex/go-vex"}},
 		{Package: "examples/...", Imports: []string{"...", "!examples/..."}, Modules: []string{"*"}},
 		{Package: "internal/..."},
 		{Package: "internal/yamldoc", Modules: []string{"go.yaml.in/yaml/v3"}},
