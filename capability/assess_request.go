@@ -2,6 +2,7 @@ package capability
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -375,6 +376,12 @@ func decodePredicate(st *attest.Statement) (attest.Predicate, error) {
 		for _, c := range doc.Components {
 			if c.PURL != "" {
 				s.PURLs = append(s.PURLs, c.PURL)
+			}
+			switch {
+			case c.Ref == doc.Root:
+				s.Root = cmp.Or(c.PURL, c.Name)
+			case len(c.Hashes) > 0:
+				s.Hashed++
 			}
 		}
 		return s, nil
