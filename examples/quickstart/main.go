@@ -139,12 +139,14 @@ func run(ctx context.Context, w io.Writer, cfg config) error {
 
 // guardrails are the settings the built-in policies read: the local
 // builder and the Program's key (named "paved" in its trust policy) are
-// trusted to build and to release, and the owning team's roster (the
-// greeter's CODEOWNERS names it) says who may approve.
+// trusted to build and to release, the owning team's roster (the
+// greeter's CODEOWNERS names it) says who may approve, and Go modules are
+// the allowed package source.
 var guardrails = map[string]any{
 	"trusted_builders": map[string]any{ci.LocalBuilderID: []any{"paved"}},
 	"release_signers":  []any{"paved"},
 	"teams":            map[string]any{"@acme/greeters": []any{developer, "lead@example.com", "sec@example.com"}},
+	"package_sources":  []any{"pkg:golang/"},
 }
 
 // fixtureFS holds the quickstart's OSV records (*.osv.json) and the

@@ -49,12 +49,24 @@ func Greet(name string) string {
 `,
 	"greet_test.go": `package main
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestGreet(t *testing.T) {
 	if got := Greet("ada"); got != "Hello, Ada!" {
 		t.Fatalf("Greet(ada) = %q", got)
 	}
+}
+
+func FuzzGreet(f *testing.F) {
+	f.Add("ada")
+	f.Fuzz(func(t *testing.T, name string) {
+		if got := Greet(name); !strings.HasPrefix(got, "Hello, ") {
+			t.Fatalf("Greet(%q) = %q", name, got)
+		}
+	})
 }
 `,
 	"third_party/textfmt/go.mod": "module example.com/textfmt\n\ngo 1.26\n",
@@ -106,7 +118,10 @@ func Greet(name string) string {
 `,
 	"greet_test.go": `package main
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestGreet(t *testing.T) {
 	for name, want := range map[string]string{"ada": "Hello, Ada!", "": "Hello, World!"} {
@@ -114,6 +129,16 @@ func TestGreet(t *testing.T) {
 			t.Errorf("Greet(%q) = %q, want %q", name, got, want)
 		}
 	}
+}
+
+func FuzzGreet(f *testing.F) {
+	f.Add("ada")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, name string) {
+		if got := Greet(name); !strings.HasPrefix(got, "Hello, ") || strings.HasPrefix(got, "Hello, !") {
+			t.Fatalf("Greet(%q) = %q", name, got)
+		}
+	})
 }
 `,
 }
