@@ -4,10 +4,13 @@
 //
 // The commands that read or write evidence open a paved.Program on the
 // directory --dir names (".paved" by default; --map gates with another
-// capability map):
+// capability map, --guardrails gives the policies their settings from a
+// JSON file):
 //
 //   - init creates the directory: keys and evidence store (idempotent);
 //   - run wraps one CI command as a gated, recorded pipeline step;
+//   - pipeline runs a template through all its stages: the go-service
+//     paved road, or a template file;
 //   - evidence queries, proves, audits and exports the log;
 //   - attest and sign make signed statements; verify checks a DSSE
 //     envelope offline against the Program's trust;
