@@ -62,6 +62,10 @@ func (a *app) pipelineCmd() *cobra.Command {
 				}
 				senv.VulnOptions = append(senv.VulnOptions, vuln.WithVEX(doc))
 			}
+			ropts, err := workdirOption(workdir)
+			if err != nil {
+				return err
+			}
 			prog, err := a.open(cmd.Context(), false, paved.WithCI(ci.FromEnv(os.LookupEnv)))
 			if err != nil {
 				return err
@@ -76,10 +80,6 @@ func (a *app) pipelineCmd() *cobra.Command {
 			}
 			if err != nil {
 				return usage(err, "give every variable the template declares with --var, and --osv DIR if it scans for vulnerabilities")
-			}
-			var ropts []pipeline.RunOption
-			if workdir != "" {
-				ropts = append(ropts, pipeline.InDir(workdir))
 			}
 			if env != "" {
 				ropts = append(ropts, pipeline.ToEnvironment(env))
@@ -99,6 +99,18 @@ func (a *app) pipelineCmd() *cobra.Command {
 	f.StringVar(&osv, "osv", "", "a directory of OSV JSON records for the vulnerability scan")
 	f.StringArrayVar(&vexFiles, "vex", nil, "an OpenVEX document applied to the vulnerability scan (repeatable)")
 	return cmd
+}
+
+// workdirOption runs the steps in dir, which must be a directory; empty
+// leaves the current one.
+func workdirOption(dir string) ([]pipeline.RunOption, error) {
+	if dir == "" {
+		return nil, nil
+	}
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return nil, usage(fmt.Errorf("--workdir %s: not a directory", dir), "pass the directory to run in, such as the service's repository")
+	}
+	return []pipeline.RunOption{pipeline.InDir(dir)}, nil
 }
 
 // report runs p with the Program's runner, prints the run and turns its

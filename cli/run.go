@@ -85,6 +85,10 @@ func (a *app) runCmd() *cobra.Command {
 			if err != nil {
 				return usage(err, "")
 			}
+			ropts, err := workdirOption(inDir)
+			if err != nil {
+				return err
+			}
 			// The CI job's context (system, builder, run URL, commit,
 			// actor) is recorded with the step.
 			prog, err := a.open(cmd.Context(), false, paved.WithCI(ci.FromEnv(os.LookupEnv)))
@@ -92,10 +96,6 @@ func (a *app) runCmd() *cobra.Command {
 				return err
 			}
 			defer prog.Close(cmd.Context())
-			var ropts []pipeline.RunOption
-			if inDir != "" {
-				ropts = append(ropts, pipeline.InDir(inDir))
-			}
 			if subject != "" {
 				sub, err := supplychain.SubjectFromFile(filepath.Base(subject), subject)
 				if err != nil {

@@ -275,6 +275,13 @@ func TestExitCodes(t *testing.T) {
 		{"bad map", []string{"--map", "nope.yaml", "evidence", "audit"}, 2, "check the --map file"},
 		{"no subject", []string{"run", "--stage", "build", "--step", "x", "--", "true"}, 1, "give the run its artifact with --product FILE or --subject FILE"},
 		{"not an envelope", []string{"verify", ".paved/keys/signer.pem.pub"}, 1, "not a well-formed DSSE envelope"},
+		{"no workdir", []string{"run", "--stage", "build", "--step", "x", "--workdir", "nowhere", "--", "true"}, 2, "--workdir nowhere: not a directory"},
+		{"pipeline without its variables", []string{"pipeline", "--osv", "."}, 2, "give every variable the template declares with --var"},
+		{"pipeline without OSV records", []string{"pipeline", "--var", "service=a", "--var", "version=v1", "--var", "approvers=x", "--var", "base="}, 2, "--osv DIR"},
+		{"bad var", []string{"pipeline", "--var", "service"}, 2, `--var "service": want name=value`},
+		{"pipeline in no workdir", []string{"pipeline", "--workdir", "nowhere"}, 2, "--workdir nowhere: not a directory"},
+		{"missing guardrails", []string{"--guardrails", "nope.json", "evidence", "audit"}, 2, "pass a readable --guardrails file"},
+		{"bad guardrails", []string{"--guardrails", ".paved/keys/signer.pem.pub", "evidence", "audit"}, 2, "want a JSON object of settings"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := paved(t, dir, tc.args...)
