@@ -244,10 +244,11 @@ func (s ChangeRecord) Run(ctx context.Context, sc *pipeline.StepContext) (*pipel
 	}, nil
 }
 
-// owners returns the owners of paths, in CODEOWNERS order of first match,
-// without duplicates.
-func (s ChangeRecord) owners(dir string, paths []string) ([]string, error) {
-	file := s.CodeOwners
+// loadCodeOwners loads the CODEOWNERS file of dir: file if set (relative
+// to dir unless absolute), else the first of CODEOWNERS,
+// .github/CODEOWNERS and docs/CODEOWNERS there. Without one it returns no
+// rules and no error.
+func loadCodeOwners(dir, file string) (string, codeowners.Ruleset, error) {
 	if file == "" {
 		for _, c := range []string{"CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS"} {
 			if _, err := os.Stat(filepath.Join(dir, c)); err == nil {
@@ -257,14 +258,44 @@ func (s ChangeRecord) owners(dir string, paths []string) ([]string, error) {
 		}
 	}
 	if file == "" {
-		return nil, nil
+		return "", nil, nil
 	}
 	if !filepath.IsAbs(file) {
 		file = filepath.Join(dir, file)
 	}
 	rules, err := codeowners.LoadFile(file)
 	if err != nil {
-		return nil, fmt.Errorf("CODEOWNERS %s: %w", file, err)
+		return file, nil, fmt.Errorf("CODEOWNERS %s: %w", file, err)
+	}
+	return file, rules, nil
+}
+
+// CodeOwners returns every owner the CODEOWNERS file of the repository in
+// dir names (looked for as ChangeRecord does), in file order and once
+// each: the teams a change's owner is one of, whose rosters (the teams
+// guardrail setting) say who may approve.
+func CodeOwners(dir string) ([]string, error) {
+	_, rules, err := loadCodeOwners(dir, "")
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, r := range rules {
+		for _, o := range r.Owners {
+			if v := o.String(); !slices.Contains(out, v) {
+				out = append(out, v)
+			}
+		}
+	}
+	return out, nil
+}
+
+// owners returns the owners of paths, in CODEOWNERS order of first match,
+// without duplicates.
+func (s ChangeRecord) owners(dir string, paths []string) ([]string, error) {
+	file, rules, err := loadCodeOwners(dir, s.CodeOwners)
+	if rules == nil || err != nil {
+		return nil, err
 	}
 	var out []string
 	for _, p := range paths {

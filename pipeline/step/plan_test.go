@@ -76,3 +76,14 @@ func TestChangeRecordFailures(t *testing.T) {
 	require.ErrorIs(t, err, pipeline.ErrStepFailed)
 	assert.Contains(t, run.Steps[0].Message, "git rev-parse")
 }
+
+func TestCodeOwners(t *testing.T) {
+	dir := t.TempDir()
+	owners, err := step.CodeOwners(dir)
+	require.NoError(t, err)
+	assert.Empty(t, owners, "no CODEOWNERS, no owners")
+	write(t, dir, map[string]string{".github/CODEOWNERS": "* @acme/core\n/docs/ @acme/docs ann@example.com\n*.go @acme/core\n"})
+	owners, err = step.CodeOwners(dir)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"@acme/core", "@acme/docs", "ann@example.com"}, owners)
+}
