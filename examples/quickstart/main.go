@@ -85,16 +85,19 @@ func run(ctx context.Context, w io.Writer, cfg config) error {
 			return err
 		}
 	}
-	dir, service := filepath.Join(work, ".paved"), "greeter"
+	dir, service, settings := filepath.Join(work, ".paved"), "greeter", guardrails
 	if cfg.repo != "" {
 		abs, err := filepath.Abs(cfg.repo)
 		if err != nil {
 			return err
 		}
 		cfg.repo, service = abs, cmp.Or(cfg.service, filepath.Base(abs))
+		if settings, err = ownTeams(abs); err != nil {
+			return err
+		}
 	}
 
-	prog, err := paved.Open(ctx, dir, paved.WithService(service), paved.WithGuardrails(guardrails))
+	prog, err := paved.Open(ctx, dir, paved.WithService(service), paved.WithGuardrails(settings))
 	if err != nil {
 		return err
 	}
@@ -147,6 +150,26 @@ var guardrails = map[string]any{
 	"release_signers":  []any{"paved"},
 	"teams":            map[string]any{"@acme/greeters": []any{developer, "lead@example.com", "sec@example.com"}},
 	"package_sources":  []any{"pkg:golang/"},
+}
+
+// ownTeams returns the guardrail settings for a repository of the
+// user's: the quickstart's reviewers join every team its CODEOWNERS
+// names, so that their approval counts for the change's owner.
+func ownTeams(repo string) (map[string]any, error) {
+	owners, err := step.CodeOwners(repo)
+	if err != nil {
+		return nil, err
+	}
+	if len(owners) == 0 {
+		return nil, fmt.Errorf("%s has no CODEOWNERS file: every change needs an owning team (add one, such as '* @org/team')", repo)
+	}
+	teams := map[string]any{}
+	for _, o := range owners {
+		teams[o] = []any{reviewer, "sec@example.com"}
+	}
+	settings := maps.Clone(guardrails)
+	settings["teams"] = teams
+	return settings, nil
 }
 
 // fixtureFS holds the quickstart's OSV records (*.osv.json) and the

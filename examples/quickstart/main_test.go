@@ -120,3 +120,37 @@ func stable(out, work string) string {
 	}
 	return out
 }
+
+// -repo takes a repository of the user's down the same road, its
+// CODEOWNERS team taking the reviewer onto its roster.
+func TestQuickstartOnYourRepository(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds, tests and releases a Go service")
+	}
+	if _, err := exec.LookPath("git"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("git is required in CI")
+		}
+		t.Skip("git is not installed: the quickstart needs it")
+	}
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "shop")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	r, err := newRepo(ctx, dir)
+	require.NoError(t, err)
+	_, err = r.commit(ctx, "shop: owned by the shop team", map[string]string{"CODEOWNERS": "* @acme/shop\n"})
+	require.NoError(t, err)
+
+	var out bytes.Buffer
+	require.NoError(t, run(ctx, &out, config{work: t.TempDir(), repo: dir, version: "v0.3.0"}), out.String())
+	assert.Contains(t, out.String(), "service   shop in "+dir)
+	assert.Contains(t, out.String(), "shop v0.3.0 runs in staging\n")
+	assert.NotContains(t, out.String(), "== Operate: an incident", "your repository gets no made-up incident")
+
+	// Without CODEOWNERS no change has an owner: said before anything runs.
+	require.NoError(t, os.Remove(filepath.Join(dir, "CODEOWNERS")))
+	out.Reset()
+	err = run(ctx, &out, config{work: t.TempDir(), repo: dir, version: "v0.3.1"})
+	assert.ErrorContains(t, err, "has no CODEOWNERS file")
+	assert.Empty(t, out.String())
+}
