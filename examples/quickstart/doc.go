@@ -22,6 +22,11 @@
 //	go run ./examples/quickstart
 //	go run ./examples/quickstart -repo ~/src/myservice -version v0.3.0
 //
+// With -repo, your repository (a Go module with its main package at its
+// root, and a CODEOWNERS file naming its owning team) takes the same road
+// once and is promoted to staging; the quickstart's reviewer approves its
+// head commit and joins the owning team's roster.
+//
 // Everything is kept in a working directory (-dir, a new temporary one
 // by default): the greeter, the paved directory .paved and the reports.
 // Look around with the reference CLI, such as

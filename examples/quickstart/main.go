@@ -64,7 +64,7 @@ type config struct {
 func main() {
 	var cfg config
 	flag.StringVar(&cfg.work, "dir", "", "the working directory: the greeter, the paved directory .paved and the reports (default: a new temporary directory, kept)")
-	flag.StringVar(&cfg.repo, "repo", "", "run the paved road on this git repository (a Go module whose main package is at its root) instead of the greeter's story")
+	flag.StringVar(&cfg.repo, "repo", "", "run the paved road on this git repository (a Go module with its main package at its root and a CODEOWNERS file) instead of the greeter's story")
 	flag.StringVar(&cfg.service, "service", "", "the service's name with -repo (default: the repository's directory name)")
 	flag.StringVar(&cfg.version, "version", "v0.1.0", "the version released with -repo")
 	flag.Parse()
