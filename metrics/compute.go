@@ -89,74 +89,69 @@ type groupInput struct {
 	runs []*Run
 }
 
-// changeIndex finds valid changes by ID: a Stream's by a map, a batch's
-// by the join's states.
+// changeIndex finds valid changes by ID: a Stream's by an idIndex, a
+// batch's by the join.
 type changeIndex struct {
-	// changes are a batch's changes; a Stream keeps its own in chunks, so
-	// that growing never copies them.
+	// changes are a batch's changes; a Stream keeps its own in chunks
+	// (non-nil), so that growing never copies them.
 	changes []Change
-	chunks  [][]Change
-	n       int32
-	// byID maps an ID to its index in changes, or -1 for conflicting
-	// duplicates (Stream).
-	byID map[string]int32
-	// state is each change's join state (Compute).
+	chunks  chunks[Change]
+	// ids finds a Stream's changes by ID.
+	ids idIndex
+	// state is each change's state: statePrimary for the valid change of
+	// its ID; stateConflict when the ID has records that differ (see join).
 	state []uint8
 	// byRepo lists each repository's changes by CommittedAt; built when
 	// first needed.
 	byRepo map[string][]int32
 }
 
-// chunkSize is the number of changes in one of a Stream's chunks.
-const chunkSize = 1 << 12
-
 // at returns the change of index i.
 func (x *changeIndex) at(i int32) *Change {
-	if x.chunks != nil {
-		return &x.chunks[i/chunkSize][i%chunkSize]
+	if x.chunks.c != nil {
+		return x.chunks.at(i)
 	}
 	return &x.changes[i]
 }
 
 // len is the number of changes.
 func (x *changeIndex) len() int {
-	if x.chunks != nil {
-		return int(x.n)
+	if x.chunks.c != nil {
+		return int(x.chunks.n)
 	}
 	return len(x.changes)
 }
 
-// push appends a change to a Stream's chunks and returns its index.
-func (x *changeIndex) push(ch Change) int32 {
-	if x.n%chunkSize == 0 {
-		x.chunks = append(x.chunks, make([]Change, 0, chunkSize))
-	}
-	c := &x.chunks[len(x.chunks)-1]
-	*c = append(*c, ch)
-	x.n++
-	return x.n - 1
+// push appends a change to a Stream's chunks as the primary of its ID,
+// and indexes it under the ID's hash h.
+func (x *changeIndex) push(ch *Change, h uint32) {
+	x.state = append(x.state, statePrimary)
+	x.ids.add(h, x.chunks.push(ch))
 }
+
+// find returns the index of a Stream's change of the ID of hash h, primary
+// or in conflict, and whether there is one.
+func (x *changeIndex) find(h uint32, id string) (int32, bool) {
+	return x.ids.find(h, id, x.idAt)
+}
+
+// idAt is the ID of change i.
+func (x *changeIndex) idAt(i int32) string { return x.at(i).ID }
 
 // primaries calls f with the index of every valid change, once per ID.
 func (x *changeIndex) primaries(f func(int32)) {
-	if x.state != nil {
-		for i, s := range x.state {
-			if s == statePrimary {
-				f(int32(i))
-			}
-		}
-		return
-	}
-	for _, i := range x.byID {
-		if i >= 0 {
-			f(i)
+	for i, s := range x.state {
+		if s == statePrimary {
+			f(int32(i))
 		}
 	}
 }
 
+// get returns the index of a Stream's valid change of ID id, and whether
+// there is one.
 func (x *changeIndex) get(id string) (int32, bool) {
-	i, ok := x.byID[id]
-	return i, ok && i >= 0
+	i, ok := x.find(x.ids.hash(id), id)
+	return i, ok && x.state[i] == statePrimary
 }
 
 // repository returns repo's changes committed in (after, upTo], in commit

@@ -105,7 +105,7 @@ func (m *mapCarrier) carried(_ int, p *prepared, i int) ([]carry, bool) {
 	return m.buf, ok
 }
 
-// Change states in a batch join.
+// Change states (changeIndex.state).
 const (
 	stateNone     uint8 = iota // invalid, or an identical repeat
 	statePrimary               // the change of its ID

@@ -36,11 +36,21 @@ type Stream struct {
 
 // records is a Stream's store of one kind of record.
 type records[T any] struct {
-	byID map[string]int32 // index in recs, -1 for conflicting duplicates
-	recs []T
+	ids  idIndex // finds a record by ID
+	id   func(*T) string
+	recs chunks[T]
 	// of is the group of each record.
 	of []int32
+	// dead marks the records that a conflicting duplicate left out.
+	dead []bool
 }
+
+func newRecords[T any](id func(*T) string) records[T] {
+	return records[T]{ids: newIDIndex(), id: id}
+}
+
+// idAt is the ID of record i.
+func (rs *records[T]) idAt(i int32) string { return rs.id(rs.recs.at(i)) }
 
 // streamGroup is one service and environment, and its cached facts.
 type streamGroup struct {
@@ -56,11 +66,11 @@ type streamGroup struct {
 func (c *Calculator) NewStream() *Stream {
 	return &Stream{
 		calc:       c,
-		changes:    &changeIndex{byID: map[string]int32{}, chunks: [][]Change{}},
+		changes:    &changeIndex{ids: newIDIndex(), chunks: chunks[Change]{c: [][]Change{}}},
 		invalid:    map[Exclusion]struct{}{},
-		deps:       records[Deployment]{byID: map[string]int32{}},
-		incs:       records[Incident]{byID: map[string]int32{}},
-		runs:       records[Run]{byID: map[string]int32{}},
+		deps:       newRecords(func(d *Deployment) string { return d.ID }),
+		incs:       newRecords(func(in *Incident) string { return in.ID }),
+		runs:       newRecords(func(r *Run) string { return r.ID }),
 		groups:     map[groupKey]int32{},
 		byChange:   map[string]int32{},
 		moreChange: map[string][]int32{},
@@ -76,9 +86,10 @@ func (s *Stream) AddChange(ch Change) {
 		s.invalid[Exclusion{Record: RecordChange, ID: ch.ID, Reason: r, Detail: d}] = struct{}{}
 		return
 	}
-	if i, ok := s.changes.byID[ch.ID]; ok {
-		if i >= 0 && !sameChange(*s.changes.at(i), ch) {
-			s.changes.byID[ch.ID] = -1
+	h := s.changes.ids.hash(ch.ID)
+	if i, ok := s.changes.find(h, ch.ID); ok {
+		if s.changes.state[i] == statePrimary && !sameChange(*s.changes.at(i), ch) {
+			s.changes.state[i] = stateConflict
 			s.invalid[Exclusion{Record: RecordChange, ID: ch.ID, Reason: ReasonConflictingDuplicate}] = struct{}{}
 			// Rare: rather than index every carried change, recompute all.
 			for _, g := range s.group {
@@ -87,7 +98,7 @@ func (s *Stream) AddChange(ch Change) {
 		}
 		return
 	}
-	s.changes.byID[ch.ID] = s.changes.push(ch)
+	s.changes.push(&ch, h)
 	if len(s.byChange) > 0 {
 		if g, ok := s.byChange[ch.ID]; ok {
 			s.group[g].dirty = true
@@ -121,7 +132,7 @@ func (s *Stream) AddDeployment(d Deployment) {
 	g := s.deps.of[i]
 	s.group[g].deps = append(s.group[g].deps, i)
 	for _, id := range d.Changes {
-		if _, known := s.changes.byID[id]; known {
+		if _, known := s.changes.find(s.changes.ids.hash(id), id); known {
 			continue
 		}
 		first, ok := s.byChange[id]
@@ -169,9 +180,10 @@ func (s *Stream) AddRun(r Run) {
 // ignored, a conflicting one kills the stored record. It reports the new
 // record's index and whether it was added.
 func addRecord[T any](s *Stream, rs *records[T], id string, v T, same func(a, b T) bool, rec Record, service, env string) (int32, bool) {
-	if i, ok := rs.byID[id]; ok {
-		if i >= 0 && !same(rs.recs[i], v) {
-			rs.byID[id] = -1
+	h := rs.ids.hash(id)
+	if i, ok := rs.ids.find(h, id, rs.idAt); ok {
+		if !rs.dead[i] && !same(*rs.recs.at(i), v) {
+			rs.dead[i] = true
 			s.invalid[Exclusion{Record: rec, ID: id, Reason: ReasonConflictingDuplicate}] = struct{}{}
 			s.group[rs.of[i]].dirty = true
 		}
@@ -185,20 +197,19 @@ func addRecord[T any](s *Stream, rs *records[T], id string, v T, same func(a, b 
 		s.group = append(s.group, &streamGroup{key: k})
 	}
 	s.group[g].dirty = true
-	i := int32(len(rs.recs))
-	rs.byID[id] = i
-	rs.recs = append(rs.recs, v)
+	i := rs.recs.push(&v)
+	rs.ids.add(h, i)
 	rs.of = append(rs.of, g)
+	rs.dead = append(rs.dead, false)
 	return i, true
 }
 
 // live returns pointers to the group's records that no conflict killed.
-func live[T any](rs *records[T], idx []int32, id func(*T) string) []*T {
+func live[T any](rs *records[T], idx []int32) []*T {
 	out := make([]*T, 0, len(idx))
 	for _, i := range idx {
-		p := &rs.recs[i]
-		if rs.byID[id(p)] == i {
-			out = append(out, p)
+		if !rs.dead[i] {
+			out = append(out, rs.recs.at(i))
 		}
 	}
 	return out
@@ -220,9 +231,9 @@ func (s *Stream) Result(w Window) (*Result, error) {
 		if sg.dirty {
 			in := &groupInput{
 				key:  sg.key,
-				deps: live(&s.deps, sg.deps, func(d *Deployment) string { return d.ID }),
-				incs: live(&s.incs, sg.incs, func(in *Incident) string { return in.ID }),
-				runs: live(&s.runs, sg.runs, func(r *Run) string { return r.ID }),
+				deps: live(&s.deps, sg.deps),
+				incs: live(&s.incs, sg.incs),
+				runs: live(&s.runs, sg.runs),
 			}
 			sg.n = len(in.deps) + len(in.incs) + len(in.runs)
 			if car == nil {
