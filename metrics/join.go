@@ -134,30 +134,30 @@ type joiner struct {
 	shift uint // partition of a hash: h >> shift
 	parts int
 	// ents are the valid changes, partition by partition, so that a
-	// partition's are together.
-	ents []entry
-	// table[tOff[p]:tOff[p+1]] is partition p's open-addressing table.
-	table []slot
-	tOff  []int
+	// partition's are together: ents[first[p]:first[p+1]].
+	ents  []entry
+	first []int
+	// buf holds the open-addressing table of one partition at a time.
+	buf []slot
 }
 
 // slot is one entry of a partition's table: a change (its position in
-// ents), a tag of its ID's hash, and the group (+1) that last counted it.
+// ents) and a tag of its ID's hash.
 type slot struct {
-	tag  uint32
-	pos  int32 // position in ents + 1; 0 when empty
-	last int32 // or conflicted
+	tag uint32
+	pos int32 // position in ents + 1; 0 when empty
 }
 
 const conflicted = -1
 
 // entry is what the join keeps of a change: its ID and the ID's hash, its
-// index, and its clock start.
+// index, its clock start, and the group (+1) that last counted it.
 type entry struct {
 	h     uint64
 	start int64
 	id    string
 	ci    int32
+	last  int32 // or conflicted
 }
 
 func tag(h uint64) uint32 { return uint32(h >> 16) }
@@ -167,7 +167,6 @@ func tag(h uint64) uint32 { return uint32(h >> 16) }
 func newJoiner(changes []Change, start func(*Change) int64, excl *[]Exclusion) *joiner {
 	idx := &changeIndex{changes: changes, state: make([]uint8, len(changes))}
 	j := &joiner{idx: idx, seed: maphash.MakeSeed()}
-	hashes := make([]uint64, len(changes))
 	// About 16384 changes a partition: a table of at most 384 KiB, and
 	// few enough partitions that scattering into them stays in the cache.
 	pbits := max(0, bits.Len(uint(len(changes)>>14)))
@@ -181,60 +180,72 @@ func newJoiner(changes []Change, start func(*Change) int64, excl *[]Exclusion) *
 			*excl = append(*excl, Exclusion{Record: RecordChange, ID: ch.ID, Reason: r, Detail: d})
 			continue
 		}
-		h := maphash.String(j.seed, ch.ID)
-		hashes[i] = h
-		count[j.part(h)+1]++
+		count[j.part(maphash.String(j.seed, ch.ID))+1]++
 		valid++
 		idx.state[i] = statePrimary // for now: valid
 	}
-	// Scatter the valid changes into partitions, in index order.
-	first := make([]int, j.parts+1)
+	// Scatter the valid changes into partitions, in index order. Hashing
+	// the IDs again costs less than keeping the hashes: at ten million
+	// changes, memory touched for the first time costs more than hashing.
+	j.first = make([]int, j.parts+1)
+	largest := 0
 	for p := range j.parts {
-		first[p+1] = first[p] + count[p+1]
+		j.first[p+1] = j.first[p] + count[p+1]
+		largest = max(largest, count[p+1])
 	}
 	j.ents = make([]entry, valid)
-	next := append([]int(nil), first[:j.parts]...)
+	next := append([]int(nil), j.first[:j.parts]...)
 	for i, s := range idx.state {
 		if s == statePrimary {
-			h := hashes[i]
+			h := maphash.String(j.seed, changes[i].ID)
 			p := j.part(h)
 			j.ents[next[p]] = entry{h: h, start: start(&changes[i]), id: changes[i].ID, ci: int32(i)}
 			next[p]++
 		}
 	}
-	// Build each partition's table; a repeated ID is a repeat or a conflict.
-	j.tOff = make([]int, j.parts+1)
+	// A repeated ID in a partition is a repeat or a conflict.
+	j.buf = make([]slot, tableSize(largest))
 	for p := range j.parts {
-		j.tOff[p+1] = j.tOff[p] + tableSize(first[p+1]-first[p])
+		j.table(p, func(first, later *entry) {
+			idx.state[later.ci] = stateNone
+			if idx.state[first.ci] == statePrimary && !sameChange(changes[first.ci], changes[later.ci]) {
+				idx.state[first.ci] = stateConflict
+				first.last = conflicted
+				*excl = append(*excl, Exclusion{Record: RecordChange, ID: later.id, Reason: ReasonConflictingDuplicate})
+			}
+		})
 	}
-	j.table = make([]slot, j.tOff[j.parts])
-	for p := range j.parts {
-		table := j.table[j.tOff[p]:j.tOff[p+1]]
-		mask := uint64(len(table) - 1)
-		for pos := first[p]; pos < first[p+1]; pos++ {
-			h := j.ents[pos].h
-			t := tag(h)
-			for k := h & mask; ; k = (k + 1) & mask {
-				sl := &table[k]
-				if sl.pos == 0 {
-					*sl = slot{tag: t, pos: int32(pos) + 1}
-					break
-				}
-				if sl.tag != t || j.ents[sl.pos-1].id != j.ents[pos].id {
-					continue
-				}
-				ci, cj := j.ents[pos].ci, j.ents[sl.pos-1].ci
-				idx.state[ci] = stateNone
-				if idx.state[cj] == statePrimary && !sameChange(changes[cj], changes[ci]) {
-					idx.state[cj] = stateConflict
-					sl.last = conflicted
-					*excl = append(*excl, Exclusion{Record: RecordChange, ID: changes[ci].ID, Reason: ReasonConflictingDuplicate})
-				}
+	return j
+}
+
+// table builds partition p's open-addressing table in j.buf, which every
+// partition reuses so that it stays in the CPU cache, and returns it. It
+// leaves out the identical repeats found so far (stateNone), and calls
+// repeat for an entry whose ID an earlier one has; once newJoiner found
+// them all, repeat is nil.
+func (j *joiner) table(p int, repeat func(first, later *entry)) []slot {
+	table := j.buf[:tableSize(j.first[p+1]-j.first[p])]
+	clear(table)
+	mask := uint64(len(table) - 1)
+	for pos := j.first[p]; pos < j.first[p+1]; pos++ {
+		e := &j.ents[pos]
+		if j.idx.state[e.ci] == stateNone {
+			continue
+		}
+		t := tag(e.h)
+		for k := e.h & mask; ; k = (k + 1) & mask {
+			sl := &table[k]
+			if sl.pos == 0 {
+				*sl = slot{tag: t, pos: int32(pos) + 1}
+				break
+			}
+			if sl.tag == t && j.ents[sl.pos-1].id == e.id {
+				repeat(&j.ents[sl.pos-1], e)
 				break
 			}
 		}
 	}
-	return j
+	return table
 }
 
 func (j *joiner) part(h uint64) int {
@@ -262,12 +273,15 @@ func (j *joiner) carrier(groups []*prepared) *joinCarrier {
 			total += len(d.Changes)
 		}
 	}
+	// Count each partition's references as they are listed.
 	refs := make([]carry, 0, total)
-	refH := make([]uint64, 0, total)
-	refG := make([]int32, 0, total)
+	start := make([]int, j.parts+1)
+	add := func(id string, ci int32) {
+		refs = append(refs, carry{id: id, ci: ci})
+		start[j.part(maphash.String(j.seed, id))+1]++
+	}
 	for gi, p := range groups {
 		off := make([]int32, len(p.deps)+1)
-		g := int32(gi) + 1
 		for i, d := range p.deps {
 			off[i] = int32(len(refs))
 			if d.Kind == KindRollback {
@@ -275,48 +289,39 @@ func (j *joiner) carrier(groups []*prepared) *joinCarrier {
 			}
 			if len(d.Changes) > 0 { // the common case, without carriedBy's closure
 				for _, id := range d.Changes {
-					refs = append(refs, carry{id: id, ci: lookup})
-					refH = append(refH, maphash.String(j.seed, id))
-					refG = append(refG, g)
+					add(id, lookup)
 				}
 				continue
 			}
-			ok := carriedBy(p, i, j.idx, func(id string, ci int32) {
-				refs = append(refs, carry{id: id, ci: ci})
-				refH = append(refH, maphash.String(j.seed, id))
-				refG = append(refG, g)
-			})
-			if !ok {
+			if !carriedBy(p, i, j.idx, add) {
 				jc.missing[[2]int{gi, i}] = true
 			}
 		}
 		off[len(p.deps)] = int32(len(refs))
 		jc.off[gi] = off
 	}
-	// Scatter the references into partitions, in order.
-	start := make([]int, j.parts+1)
-	for _, h := range refH {
-		start[j.part(h)+1]++
-	}
 	for p := range j.parts {
 		start[p+1] += start[p]
 	}
-	// pref is a reference in partition order: its hash, ID, index, group
-	// and the change index it names, if known.
+	// Scatter the references into partitions, in order, hashing the IDs
+	// again (see newJoiner). pref is a reference in partition order: its
+	// hash, index and group (+1); its ID is in refs, where its result goes.
 	type pref struct {
-		h        uint64
-		id       string
-		k, g, ci int32
+		h    uint64
+		k, g int32
 	}
 	order := make([]pref, len(refs))
 	next := append([]int(nil), start[:j.parts]...)
-	for k, h := range refH {
-		p := j.part(h)
-		order[next[p]] = pref{h, refs[k].id, int32(k), refG[k], refs[k].ci}
-		next[p]++
+	for gi, off := range jc.off {
+		for k := off[0]; k < off[len(off)-1]; k++ {
+			h := maphash.String(j.seed, refs[k].id)
+			p := j.part(h)
+			order[next[p]] = pref{h, k, int32(gi) + 1}
+			next[p]++
+		}
 	}
 	for p := range j.parts {
-		table := j.table[j.tOff[p]:j.tOff[p+1]]
+		table := j.table(p, nil)
 		mask := uint64(len(table) - 1)
 		for _, pr := range order[start[p]:start[p+1]] {
 			r := &refs[pr.k]
@@ -325,11 +330,11 @@ func (j *joiner) carrier(groups []*prepared) *joinCarrier {
 				continue
 			}
 			t := tag(pr.h)
-			var found *slot
+			var found *entry
 			for s := pr.h & mask; table[s].pos != 0; s = (s + 1) & mask {
 				sl := &table[s]
-				if e := &j.ents[sl.pos-1]; sl.tag == t && (pr.ci == e.ci || pr.ci == lookup && e.id == pr.id) {
-					found = sl
+				if e := &j.ents[sl.pos-1]; sl.tag == t && (r.ci == e.ci || r.ci == lookup && e.id == r.id) {
+					found = e
 					break
 				}
 			}
@@ -340,8 +345,7 @@ func (j *joiner) carrier(groups []*prepared) *joinCarrier {
 				r.ci = counted
 			default:
 				found.last = pr.g
-				e := &j.ents[found.pos-1]
-				r.ci, r.start = e.ci, e.start
+				r.ci, r.start = found.ci, found.start
 			}
 		}
 	}
