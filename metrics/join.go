@@ -142,25 +142,24 @@ type joiner struct {
 }
 
 // slot is one entry of a partition's table: a change (its position in
-// ents) and a tag of its ID's hash.
+// ents), its entry's h, and the group (+1) that last counted it.
 type slot struct {
-	tag uint32
-	pos int32 // position in ents + 1; 0 when empty
+	h    uint32
+	pos  int32 // position in ents + 1; 0 when empty
+	last int32 // or conflicted
 }
 
 const conflicted = -1
 
-// entry is what the join keeps of a change: its ID and the ID's hash, its
-// index, its clock start, and the group (+1) that last counted it.
+// entry is what the join keeps of a change: its ID, its index and its
+// clock start, and h, the low 32 bits of the ID's hash (the high ones
+// chose its partition), which place it in its partition's table.
 type entry struct {
-	h     uint64
 	start int64
 	id    string
 	ci    int32
-	last  int32 // or conflicted
+	h     uint32
 }
-
-func tag(h uint64) uint32 { return uint32(h >> 16) }
 
 // newJoiner validates and deduplicates changes for a batch: it hashes
 // them into partition tables and marks each change's state.
@@ -199,7 +198,7 @@ func newJoiner(changes []Change, start func(*Change) int64, excl *[]Exclusion) *
 		if s == statePrimary {
 			h := maphash.String(j.seed, changes[i].ID)
 			p := j.part(h)
-			j.ents[next[p]] = entry{h: h, start: start(&changes[i]), id: changes[i].ID, ci: int32(i)}
+			j.ents[next[p]] = entry{start: start(&changes[i]), id: changes[i].ID, ci: int32(i), h: uint32(h)}
 			next[p]++
 		}
 	}
@@ -210,7 +209,6 @@ func newJoiner(changes []Change, start func(*Change) int64, excl *[]Exclusion) *
 			idx.state[later.ci] = stateNone
 			if idx.state[first.ci] == statePrimary && !sameChange(changes[first.ci], changes[later.ci]) {
 				idx.state[first.ci] = stateConflict
-				first.last = conflicted
 				*excl = append(*excl, Exclusion{Record: RecordChange, ID: later.id, Reason: ReasonConflictingDuplicate})
 			}
 		})
@@ -220,26 +218,29 @@ func newJoiner(changes []Change, start func(*Change) int64, excl *[]Exclusion) *
 
 // table builds partition p's open-addressing table in j.buf, which every
 // partition reuses so that it stays in the CPU cache, and returns it. It
-// leaves out the identical repeats found so far (stateNone), and calls
-// repeat for an entry whose ID an earlier one has; once newJoiner found
-// them all, repeat is nil.
+// leaves out the identical repeats found so far (stateNone), marks the
+// conflicts found so far, and calls repeat for an entry whose ID an
+// earlier one has; once newJoiner found them all, repeat is nil.
 func (j *joiner) table(p int, repeat func(first, later *entry)) []slot {
 	table := j.buf[:tableSize(j.first[p+1]-j.first[p])]
 	clear(table)
-	mask := uint64(len(table) - 1)
+	mask := uint32(len(table) - 1)
 	for pos := j.first[p]; pos < j.first[p+1]; pos++ {
 		e := &j.ents[pos]
-		if j.idx.state[e.ci] == stateNone {
+		state := j.idx.state[e.ci]
+		if state == stateNone {
 			continue
 		}
-		t := tag(e.h)
 		for k := e.h & mask; ; k = (k + 1) & mask {
 			sl := &table[k]
 			if sl.pos == 0 {
-				*sl = slot{tag: t, pos: int32(pos) + 1}
+				*sl = slot{h: e.h, pos: int32(pos) + 1}
+				if state == stateConflict {
+					sl.last = conflicted
+				}
 				break
 			}
-			if sl.tag == t && j.ents[sl.pos-1].id == e.id {
+			if sl.h == e.h && j.ents[sl.pos-1].id == e.id {
 				repeat(&j.ents[sl.pos-1], e)
 				break
 			}
@@ -307,7 +308,7 @@ func (j *joiner) carrier(groups []*prepared) *joinCarrier {
 	// again (see newJoiner). pref is a reference in partition order: its
 	// hash, index and group (+1); its ID is in refs, where its result goes.
 	type pref struct {
-		h    uint64
+		h    uint32 // as entry.h
 		k, g int32
 	}
 	order := make([]pref, len(refs))
@@ -316,25 +317,24 @@ func (j *joiner) carrier(groups []*prepared) *joinCarrier {
 		for k := off[0]; k < off[len(off)-1]; k++ {
 			h := maphash.String(j.seed, refs[k].id)
 			p := j.part(h)
-			order[next[p]] = pref{h, k, int32(gi) + 1}
+			order[next[p]] = pref{uint32(h), k, int32(gi) + 1}
 			next[p]++
 		}
 	}
 	for p := range j.parts {
 		table := j.table(p, nil)
-		mask := uint64(len(table) - 1)
+		mask := uint32(len(table) - 1)
 		for _, pr := range order[start[p]:start[p+1]] {
 			r := &refs[pr.k]
 			if len(table) == 0 {
 				r.ci = unknownChange
 				continue
 			}
-			t := tag(pr.h)
-			var found *entry
+			var found *slot
 			for s := pr.h & mask; table[s].pos != 0; s = (s + 1) & mask {
 				sl := &table[s]
-				if e := &j.ents[sl.pos-1]; sl.tag == t && (r.ci == e.ci || r.ci == lookup && e.id == r.id) {
-					found = e
+				if e := &j.ents[sl.pos-1]; sl.h == pr.h && (r.ci == e.ci || r.ci == lookup && e.id == r.id) {
+					found = sl
 					break
 				}
 			}
@@ -345,7 +345,8 @@ func (j *joiner) carrier(groups []*prepared) *joinCarrier {
 				r.ci = counted
 			default:
 				found.last = pr.g
-				r.ci, r.start = found.ci, found.start
+				e := &j.ents[found.pos-1]
+				r.ci, r.start = e.ci, e.start
 			}
 		}
 	}
