@@ -54,10 +54,10 @@ func gather(ctx context.Context, store *evidence.Store, subj supplychain.Subject
 		return g, err
 	}
 	add(steps)
-	if g.SubjectEvidence, err = DecodeSubjectEvidence(subj, recs); err != nil {
+	change, err := lastChange(recs)
+	if err != nil {
 		return g, err
 	}
-	change := g.Change
 	if change == nil {
 		rec, c, err := ReleaseChange(ctx, store, recs)
 		if err != nil {
@@ -81,6 +81,25 @@ func gather(ctx context.Context, store *evidence.Store, subj supplychain.Subject
 	}
 	g.deployer = deployer(g.Evidence, scope.Environment)
 	return g, nil
+}
+
+// lastChange decodes the last change record among recs, as
+// DecodeSubjectEvidence would; nil when there is none.
+func lastChange(recs []evidence.Record) (*attest.Change, error) {
+	var change *attest.Change
+	for _, r := range recs {
+		if r.PredicateType != attest.PredicateChange || r.Envelope == nil {
+			continue
+		}
+		ev, err := DecodeEvidence(r)
+		if err != nil {
+			return nil, err
+		}
+		if c, ok := ev.Predicate.(attest.Change); ok {
+			change = &c
+		}
+	}
+	return change, nil
 }
 
 // runSteps returns the step records of the pipeline runs among recs: a
