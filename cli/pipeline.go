@@ -62,11 +62,7 @@ func (a *app) pipelineCmd() *cobra.Command {
 				}
 				senv.VulnOptions = append(senv.VulnOptions, vuln.WithVEX(doc))
 			}
-			ropts, err := workdirOption(workdir)
-			if err != nil {
-				return err
-			}
-			prog, err := a.open(cmd.Context(), false, paved.WithCI(ci.FromEnv(os.LookupEnv)))
+			prog, ropts, err := a.openRun(cmd, workdir)
 			if err != nil {
 				return err
 			}
@@ -101,16 +97,19 @@ func (a *app) pipelineCmd() *cobra.Command {
 	return cmd
 }
 
-// workdirOption runs the steps in dir, which must be a directory; empty
-// leaves the current one.
-func workdirOption(dir string) ([]pipeline.RunOption, error) {
-	if dir == "" {
-		return nil, nil
+// openRun opens the Program for a run in workdir (empty: the current
+// directory), which must be a directory, recording the CI job's context
+// (system, builder, run URL, commit, actor) read from the environment.
+func (a *app) openRun(cmd *cobra.Command, workdir string) (*paved.Program, []pipeline.RunOption, error) {
+	var ropts []pipeline.RunOption
+	if workdir != "" {
+		if fi, err := os.Stat(workdir); err != nil || !fi.IsDir() {
+			return nil, nil, usage(fmt.Errorf("--workdir %s: not a directory", workdir), "pass the directory to run in, such as the service's repository")
+		}
+		ropts = append(ropts, pipeline.InDir(workdir))
 	}
-	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		return nil, usage(fmt.Errorf("--workdir %s: not a directory", dir), "pass the directory to run in, such as the service's repository")
-	}
-	return []pipeline.RunOption{pipeline.InDir(dir)}, nil
+	prog, err := a.open(cmd.Context(), false, paved.WithCI(ci.FromEnv(os.LookupEnv)))
+	return prog, ropts, err
 }
 
 // report runs p with the Program's runner, prints the run and turns its

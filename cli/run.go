@@ -5,15 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/paved-dev/paved"
 	"github.com/paved-dev/paved/pipeline"
-	"github.com/paved-dev/paved/pipeline/ci"
 	"github.com/paved-dev/paved/pipeline/step"
 	"github.com/paved-dev/paved/policy"
 	"github.com/paved-dev/paved/supplychain"
@@ -85,13 +82,7 @@ func (a *app) runCmd() *cobra.Command {
 			if err != nil {
 				return usage(err, "")
 			}
-			ropts, err := workdirOption(inDir)
-			if err != nil {
-				return err
-			}
-			// The CI job's context (system, builder, run URL, commit,
-			// actor) is recorded with the step.
-			prog, err := a.open(cmd.Context(), false, paved.WithCI(ci.FromEnv(os.LookupEnv)))
+			prog, ropts, err := a.openRun(cmd, inDir)
 			if err != nil {
 				return err
 			}

@@ -92,6 +92,19 @@ func decode[T any](t *testing.T, out string) T {
 	return v
 }
 
+// doraJSON is what 'paved dora -o json' says, as far as the tests read it.
+type doraJSON struct {
+	Groups []struct {
+		Service     string `json:"service"`
+		Environment string `json:"environment"`
+		Metrics     struct {
+			DeploymentFrequency struct {
+				N int `json:"n"`
+			} `json:"deploymentFrequency"`
+		} `json:"metrics"`
+	} `json:"groups"`
+}
+
 type record struct {
 	ID            string `json:"id"`
 	Index         uint64 `json:"index"`
@@ -440,17 +453,7 @@ func TestSupplyChainCommands(t *testing.T) {
 
 	// dora counts the deployment; trace links the release to its artifact
 	// and SBOM.
-	dora := decode[struct {
-		Groups []struct {
-			Service     string `json:"service"`
-			Environment string `json:"environment"`
-			Metrics     struct {
-				DeploymentFrequency struct {
-					N int `json:"n"`
-				} `json:"deploymentFrequency"`
-			} `json:"metrics"`
-		} `json:"groups"`
-	}](t, ok(t, dir, "dora", "--html", "dora.html", "-o", "json"))
+	dora := decode[doraJSON](t, ok(t, dir, "dora", "--html", "dora.html", "-o", "json"))
 	require.Len(t, dora.Groups, 1)
 	assert.Equal(t, "prod", dora.Groups[0].Environment)
 	assert.Equal(t, 1, dora.Groups[0].Metrics.DeploymentFrequency.N)
@@ -784,17 +787,7 @@ func TestFullPipelineThroughCLI(t *testing.T) {
 	}
 	assert.Contains(t, ok(t, dir, "--guardrails", "guardrails.json", "report", "--service", "greeter", "--version", "v1.0.0", "--environment", "dev", "--out", "reports"),
 		"report.pack")
-	dora := decode[struct {
-		Groups []struct {
-			Service     string `json:"service"`
-			Environment string `json:"environment"`
-			Metrics     struct {
-				DeploymentFrequency struct {
-					N int `json:"n"`
-				} `json:"deploymentFrequency"`
-			} `json:"metrics"`
-		} `json:"groups"`
-	}](t, ok(t, dir, "dora", "-o", "json"))
+	dora := decode[doraJSON](t, ok(t, dir, "dora", "-o", "json"))
 	require.Len(t, dora.Groups, 1)
 	assert.Equal(t, "greeter", dora.Groups[0].Service)
 	assert.Equal(t, 1, dora.Groups[0].Metrics.DeploymentFrequency.N)
