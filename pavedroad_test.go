@@ -129,6 +129,7 @@ func failing(d *policy.Decision) []string {
 // five gates allow the change through dev and then staging.
 func TestPavedRoadPassesEveryGate(t *testing.T) {
 	p, dir, _ := onRoad(t)
+	approved := time.Now() // the change's approval is recorded before this
 
 	// Staging takes only what ran in dev: the same commit goes through dev
 	// as a release candidate, then through staging as the release.
@@ -181,6 +182,23 @@ func TestPavedRoadPassesEveryGate(t *testing.T) {
 			assert.Contains(t, []capability.Status{capability.StatusPass, capability.StatusManual, capability.StatusNotApplicable}, c.Status, "%s: %s", c.Control, c.Message)
 		}
 	}
+	var types []string
+	for _, r := range as.Records {
+		types = append(types, r.PredicateType)
+	}
+	assert.Contains(t, types, attest.PredicateApproval, "the change's approval, though it is about the commit")
+
+	// A time range bounds those records too: the approval, recorded
+	// before it, is left out.
+	as, err = capability.Assess(t.Context(), p.Map(), p.Store(), p.Engine(), capability.AssessmentScope{Service: "greeter", Release: "v1.0.0",
+		Subjects: running[0].Release.Artifacts, Environment: "staging", Released: released, Since: approved})
+	require.NoError(t, err)
+	types = nil
+	for _, r := range as.Records {
+		types = append(types, r.PredicateType)
+	}
+	assert.Contains(t, types, attest.PredicateChange)
+	assert.NotContains(t, types, attest.PredicateApproval)
 }
 
 // An approval by someone outside the change's owning team stops the run

@@ -41,9 +41,12 @@ func gather(ctx context.Context, store *evidence.Store, subj supplychain.Subject
 	for _, r := range recs {
 		seen[r.ID] = true
 	}
+	// The records found beside those about subj are bounded by the
+	// scope's time range too.
 	add := func(more []evidence.Record) {
 		for _, r := range more {
-			if !seen[r.ID] {
+			inRange := (scope.Since.IsZero() || !r.RecordedAt.Before(scope.Since)) && (scope.Until.IsZero() || r.RecordedAt.Before(scope.Until))
+			if inRange && !seen[r.ID] {
 				seen[r.ID] = true
 				recs = append(recs, r)
 			}
