@@ -18,6 +18,7 @@ type migration struct {
 var migrations = []migration{
 	{version: 1, sql: schemaV1},
 	{version: 2, sql: schemaV2},
+	{version: 3, sql: schemaV3},
 }
 
 // schemaV1 is the first schema.
@@ -105,6 +106,18 @@ CREATE TABLE checkpoints (
 // when Prune drops a record's envelope, which leaves an empty blob behind
 // (records.id references it).
 const schemaV2 = `ALTER TABLE records ADD COLUMN pruned_at INTEGER;`
+
+// schemaV3 drops the record_* tables' indexes by idx. They served only the
+// cascades of a records row's deletion or renumbering, which the log never
+// does (a cascade still works without them, by a scan), and they cost four
+// index rows and as many written pages per append. Queries reach those
+// tables by their primary keys.
+const schemaV3 = `
+DROP INDEX record_digests_idx;
+DROP INDEX record_names_idx;
+DROP INDEX record_labels_idx;
+DROP INDEX record_signers_idx;
+`
 
 // migrate brings the database's schema up to the last of list, in one
 // transaction, and returns the resulting version and the versions applied.
