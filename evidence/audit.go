@@ -8,7 +8,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/transparency-dev/merkle/compact"
 
@@ -52,8 +55,8 @@ const auditBatch = 512
 // nodes' root, and every stored checkpoint must be signed by the store's
 // checkpoint key (when it has one) and match the recomputed root at its
 // size. Every problem is reported with its index, as *AuditError values
-// joined; a deleted, reordered or rewritten record is detected. Hashing runs
-// on all cores.
+// joined; a deleted, reordered or rewritten record is detected. Reading and
+// hashing run on all cores.
 func (s *Store) Audit(ctx context.Context) (*AuditReport, error) {
 	if s.closed.Load() {
 		return nil, ErrClosed
@@ -145,7 +148,7 @@ func (s *Store) Audit(ctx context.Context) (*AuditReport, error) {
 	}
 	scanCtx, stop := context.WithCancel(ctx)
 	defer stop()
-	for sb := range scanBatches(scanCtx, s.backend) {
+	for sb := range scanBatches(scanCtx, s.backend, size) {
 		if sb.err != nil {
 			return nil, fmt.Errorf("evidence: audit: %w", sb.err)
 		}
@@ -165,6 +168,9 @@ func (s *Store) Audit(ctx context.Context) (*AuditReport, error) {
 		}
 		batch = sb.recs
 		flush()
+	}
+	if err := ctx.Err(); err != nil { // the scan stopped short
+		return nil, fmt.Errorf("evidence: audit: %w", err)
 	}
 	var unlisted []uint64
 	for id, i := range pruned {
@@ -207,40 +213,111 @@ type scanned struct {
 	err  error
 }
 
-// scanBatches scans the whole log in a goroutine of its own, in batches
-// of auditBatch records, so that reading overlaps hashing. It stops when
-// ctx is done.
-func scanBatches(ctx context.Context, b Backend) <-chan scanned {
-	ch := make(chan scanned, 2)
+// auditChunk is how many records one Scan of Audit's reads, at most: the
+// log is read in chunks, by as many scans at once as there are cores,
+// because reading a record costs more than hashing it. At most that many
+// chunks are in memory at a time.
+const auditChunk = 4 * auditBatch
+
+// scanBatches reads the whole log (size records, as far as the caller
+// knows, and any appended since) and delivers it in batches of auditBatch
+// records, in index order, until ctx is done. Chunks of auditChunk records
+// are read in parallel, each by a Scan of its own, and each Scan starts
+// only once the previous chunk's Scan has started: so every chunk sees the
+// log as it was when the previous chunk's scan started, or later, and a
+// pruned record that one chunk sees has its prune record, which the store
+// appended before pruning and at a later index, seen as well.
+func scanBatches(ctx context.Context, b Backend, size uint64) <-chan scanned {
+	out := make(chan scanned, 2)
+	readers := max(runtime.GOMAXPROCS(0), 1)
+	// pending holds the chunks being read, in order, beyond the one being
+	// delivered.
+	pending := make(chan chan scanned, readers-1)
 	go func() {
-		defer close(ch)
-		send := func(sb scanned) bool {
-			select {
-			case ch <- sb:
-				return true
-			case <-ctx.Done():
-				return false
+		defer close(pending)
+		prev := make(chan struct{})
+		close(prev)
+		for from := uint64(0); ; from += auditChunk {
+			// The last chunk reads to the end, whatever has been appended.
+			last := size <= from+auditChunk
+			end := uint64(math.MaxUint64)
+			if !last {
+				end = from + auditChunk
 			}
-		}
-		recs := make([]Record, 0, auditBatch)
-		for r, err := range b.Scan(ctx, 0) {
-			if err != nil {
-				send(scanned{err: err})
+			ch := make(chan scanned, auditChunk/auditBatch+1)
+			select {
+			case pending <- ch:
+			case <-ctx.Done():
 				return
 			}
-			recs = append(recs, r)
-			if len(recs) == auditBatch {
-				if !send(scanned{recs: recs}) {
-					return
-				}
-				recs = make([]Record, 0, auditBatch)
+			started := make(chan struct{})
+			go scanChunk(ctx, b, from, end, prev, started, ch)
+			if last {
+				return
 			}
-		}
-		if len(recs) > 0 {
-			send(scanned{recs: recs})
+			prev = started
 		}
 	}()
-	return ch
+	go func() {
+		defer close(out)
+		for ch := range pending {
+			for sb := range ch {
+				select {
+				case out <- sb:
+				case <-ctx.Done():
+					return
+				}
+				if sb.err != nil {
+					return
+				}
+			}
+		}
+	}()
+	return out
+}
+
+// scanChunk reads the records from index from up to end (excluded) into
+// ch, in batches, and closes ch. It waits for prev to close before it
+// starts its Scan, and closes started once the Scan has started (its
+// first record read) or ended.
+func scanChunk(ctx context.Context, b Backend, from, end uint64, prev <-chan struct{}, started chan<- struct{}, ch chan<- scanned) {
+	defer close(ch)
+	signal := sync.OnceFunc(func() { close(started) })
+	defer signal()
+	select {
+	case <-prev:
+	case <-ctx.Done():
+		return
+	}
+	send := func(sb scanned) bool {
+		select {
+		case ch <- sb:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	recs := make([]Record, 0, auditBatch)
+	for r, err := range b.Scan(ctx, from) {
+		signal()
+		if err != nil {
+			send(scanned{err: err})
+			return
+		}
+		if r.Index >= end {
+			break
+		}
+		recs = append(recs, r)
+		if len(recs) == auditBatch {
+			if !send(scanned{recs: recs}) {
+				return
+			}
+			recs = make([]Record, 0, auditBatch)
+		}
+	}
+	if len(recs) > 0 {
+		send(scanned{recs: recs})
+	}
 }
 
 // checkCheckpoint checks a stored checkpoint's signature and root against
