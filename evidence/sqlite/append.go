@@ -16,7 +16,7 @@ import (
 // connection.
 type writeStmts struct {
 	size, setSize, lookup, node                         *sql.Stmt
-	insertBlob, insertRecord, insertNode                *sql.Stmt
+	insertEnvelope, insertRecord, insertNode            *sql.Stmt
 	insertDigest, insertName, insertLabel, insertSigner *sql.Stmt
 }
 
@@ -29,7 +29,7 @@ func (s *writeStmts) prepare(ctx context.Context, db *sql.DB) error {
 		{&s.setSize, `UPDATE log SET size = ? WHERE id = 0`},
 		{&s.lookup, `SELECT ` + recordColumns + `, NULL FROM records r WHERE r.id = ?`},
 		{&s.node, `SELECT hash FROM nodes WHERE level = ? AND idx = ?`},
-		{&s.insertBlob, `INSERT OR IGNORE INTO blobs (id, data) VALUES (?, ?)`},
+		{&s.insertEnvelope, `INSERT INTO envelopes (idx, data) VALUES (?, ?)`},
 		{&s.insertRecord, `INSERT INTO records (idx, id, leaf_hash, envelope_size, predicate_type, stage, recorded_at, subjects, labels, signers)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&s.insertNode, `INSERT OR IGNORE INTO nodes (level, idx, hash) VALUES (?, ?, ?)`},
@@ -52,7 +52,7 @@ func (s *writeStmts) in(ctx context.Context, tx *sql.Tx) *writeStmts {
 	return &writeStmts{
 		size: tx.StmtContext(ctx, s.size), setSize: tx.StmtContext(ctx, s.setSize),
 		lookup: tx.StmtContext(ctx, s.lookup), node: tx.StmtContext(ctx, s.node),
-		insertBlob: tx.StmtContext(ctx, s.insertBlob), insertRecord: tx.StmtContext(ctx, s.insertRecord),
+		insertEnvelope: tx.StmtContext(ctx, s.insertEnvelope), insertRecord: tx.StmtContext(ctx, s.insertRecord),
 		insertNode: tx.StmtContext(ctx, s.insertNode), insertDigest: tx.StmtContext(ctx, s.insertDigest),
 		insertName: tx.StmtContext(ctx, s.insertName), insertLabel: tx.StmtContext(ctx, s.insertLabel),
 		insertSigner: tx.StmtContext(ctx, s.insertSigner),
@@ -61,7 +61,7 @@ func (s *writeStmts) in(ctx context.Context, tx *sql.Tx) *writeStmts {
 
 func (s *writeStmts) close() error {
 	var errs []error
-	for _, stmt := range []*sql.Stmt{s.size, s.setSize, s.lookup, s.node, s.insertBlob, s.insertRecord,
+	for _, stmt := range []*sql.Stmt{s.size, s.setSize, s.lookup, s.node, s.insertEnvelope, s.insertRecord,
 		s.insertNode, s.insertDigest, s.insertName, s.insertLabel, s.insertSigner} {
 		if stmt != nil {
 			errs = append(errs, stmt.Close())
@@ -191,11 +191,11 @@ func storeRecord(ctx context.Context, st *writeStmts, r evidence.Record, w row) 
 		}
 		return nil
 	}
-	if err := exec(st.insertBlob, r.ID, r.Envelope); err != nil {
-		return err
-	}
 	if err := exec(st.insertRecord, idx, r.ID, nonNil(r.LeafHash), r.EnvelopeSize, r.PredicateType, r.Stage,
 		w.recordedAtMicros, w.subjects, w.labels, w.signers); err != nil {
+		return err
+	}
+	if err := exec(st.insertEnvelope, idx, r.Envelope); err != nil {
 		return err
 	}
 	for _, s := range r.Subjects {

@@ -542,7 +542,7 @@ func TestSchemaVersion(t *testing.T) {
 		versions = append(versions, v)
 	}
 	require.NoError(t, rows.Err())
-	assert.Equal(t, []int{1, 2, 3}, versions, "the migrations applied")
+	assert.Equal(t, []int{1, 2, 3, 4}, versions, "the migrations applied")
 
 	// Reopening applies nothing.
 	b, err = sqlite.Open(ctx, path)
@@ -550,7 +550,7 @@ func TestSchemaVersion(t *testing.T) {
 	require.NoError(t, b.Close(ctx))
 	var count int
 	require.NoError(t, tm.db.QueryRowContext(ctx, `SELECT count(*) FROM schema_version`).Scan(&count))
-	assert.Equal(t, 3, count)
+	assert.Equal(t, 4, count)
 
 	// A file from the future is refused, and left alone.
 	_, err = tm.db.ExecContext(ctx, `INSERT INTO schema_version (version, applied_at) VALUES (99, 0)`)
@@ -559,7 +559,7 @@ func TestSchemaVersion(t *testing.T) {
 	require.ErrorIs(t, err, sqlite.ErrSchemaTooNew)
 	assert.ErrorContains(t, err, "schema version 99")
 	require.NoError(t, tm.db.QueryRowContext(ctx, `SELECT count(*) FROM schema_version`).Scan(&count))
-	assert.Equal(t, 4, count)
+	assert.Equal(t, 5, count)
 }
 
 func TestTamper(t *testing.T) {
@@ -618,16 +618,15 @@ func TestTamper(t *testing.T) {
 	})
 }
 
-// TestForeignKeys checks that the schema holds together: a record cannot
-// point to an envelope that is not stored.
+// TestForeignKeys checks that the schema holds together: an envelope
+// cannot be stored without its record.
 func TestForeignKeys(t *testing.T) {
 	ctx := t.Context()
 	_, tm := OpenTampered(t)
-	_, err := tm.db.ExecContext(ctx, `INSERT INTO records (idx, id, leaf_hash, envelope_size, predicate_type, stage, recorded_at)
-		VALUES (0, 'sha256:none', x'00', 0, '', '', 0)`)
+	_, err := tm.db.ExecContext(ctx, `INSERT INTO envelopes (idx, data) VALUES (0, x'00')`)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "FOREIGN KEY")
 	var n int
-	require.NoError(t, tm.db.QueryRowContext(ctx, `SELECT count(*) FROM records`).Scan(&n))
+	require.NoError(t, tm.db.QueryRowContext(ctx, `SELECT count(*) FROM envelopes`).Scan(&n))
 	assert.Zero(t, n)
 }

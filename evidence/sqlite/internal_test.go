@@ -71,6 +71,23 @@ func TestMigrate(t *testing.T) {
 		require.NoError(t, db.QueryRow(`SELECT max(version) FROM schema_version`).Scan(&v))
 		assert.Equal(t, 1, v)
 	})
+	t.Run("a migration that breaks a reference applies nothing", func(t *testing.T) {
+		db := openWriter(t)
+		_, err := db.Exec(`PRAGMA foreign_keys = ON`)
+		require.NoError(t, err)
+		parent := migration{1, `CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (p INTEGER REFERENCES p (id))`}
+		orphan := migration{2, `INSERT INTO c VALUES (5)`}
+		_, _, err = migrate(ctx, db, []migration{parent})
+		require.NoError(t, err)
+		_, _, err = migrate(ctx, db, []migration{parent, orphan})
+		require.ErrorContains(t, err, "foreign key check: a row of c")
+		var n int
+		require.NoError(t, db.QueryRow(`SELECT count(*) FROM c`).Scan(&n))
+		assert.Zero(t, n)
+		var enforced bool
+		require.NoError(t, db.QueryRow(`PRAGMA foreign_keys`).Scan(&enforced))
+		assert.True(t, enforced, "foreign keys are enforced again")
+	})
 	t.Run("newer than known", func(t *testing.T) {
 		db := openWriter(t)
 		_, _, err := migrate(ctx, db, []migration{one, two})

@@ -3,9 +3,9 @@ package sqlite
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"path/filepath"
 	"testing"
 	"time"
@@ -37,14 +37,17 @@ func indexNames(t *testing.T, b *Backend) []string {
 	return out
 }
 
-// TestMigrateFromV2 writes a store of schema version 2 with this code
-// (whose appends and prunes write the same rows under version 2 as under
-// 3), pruned records and a checkpoint included, then opens it with every
-// migration: it must audit clean to the same root, read back every record
-// as it was, answer queries, and take appends.
+// TestMigrateFromV2 makes a store of schema version 2 and opens it with
+// every migration: it must audit clean to the same root, read back every
+// record as it was, answer queries, and take appends. The version 2 file
+// is made with that version's schema statements and holds the rows that
+// version's appends and prunes wrote (envelopes in blobs by record ID):
+// they are copied from a store this code wrote, pruned records and a
+// checkpoint included.
 func TestMigrateFromV2(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "v2.db")
+	dir := t.TempDir()
+	src, path := filepath.Join(dir, "src.db"), filepath.Join(dir, "v2.db")
 	ci, err := sign.GenerateKey(sign.Ed25519)
 	require.NoError(t, err)
 	trust, err := sign.NewTrust([]sign.TrustedKey{{Name: "ci", Key: ci.Verifier}}, []sign.Rule{{PredicateTypes: []string{"*"}, Signers: []string{"ci"}}})
@@ -65,13 +68,11 @@ func TestMigrateFromV2(t *testing.T) {
 	}
 	const oldType, keptType = "https://example.com/old/v1", "https://example.com/kept/v1"
 
-	// A version 2 store: 30 records, 10 of them pruned (which appends a
-	// prune record), and a checkpoint.
-	require.NoError(t, create(path))
-	v2 := &Backend{path: path, log: slog.New(slog.DiscardHandler)}
-	require.NoError(t, v2.open(ctx, path, config{busyTimeout: DefaultBusyTimeout}, migrations[:2]))
-	assert.Contains(t, indexNames(t, v2), "record_digests_idx", "the version 2 schema")
-	store, err := evidence.Open(ctx, v2, evidence.WithTrust(trust), evidence.WithCheckpointKey(skey), clock)
+	// The log: 30 records, 10 of them pruned (which appends a prune
+	// record), and a checkpoint.
+	written, err := Open(ctx, src)
+	require.NoError(t, err)
+	store, err := evidence.Open(ctx, written, evidence.WithTrust(trust), evidence.WithCheckpointKey(skey), clock)
 	require.NoError(t, err)
 	var entries []evidence.Entry
 	for i := range 30 {
@@ -86,16 +87,64 @@ func TestMigrateFromV2(t *testing.T) {
 	cp, err := store.Checkpoint(ctx)
 	require.NoError(t, err)
 	var before []evidence.Record
-	for r, err := range v2.Scan(ctx, 0) {
+	for r, err := range written.Scan(ctx, 0) {
 		require.NoError(t, err)
 		before = append(before, r)
 	}
 	require.Len(t, before, 31)
 	require.NoError(t, store.Close(ctx))
 
+	// The same log in a version 2 file.
+	require.NoError(t, create(path))
+	db, err := sql.Open("sqlite", dsn(path, DefaultBusyTimeout, "_foreign_keys", "1", "_txlock", "immediate"))
+	require.NoError(t, err)
+	db.SetMaxOpenConns(1)
+	version, _, err := migrate(ctx, db, migrations[:2])
+	require.NoError(t, err)
+	require.Equal(t, 2, version)
+	_, err = db.ExecContext(ctx, `ATTACH DATABASE ? AS src`, src)
+	require.NoError(t, err)
+	tx, err := db.BeginTx(ctx, nil)
+	require.NoError(t, err)
+	for _, stmt := range []string{
+		`INSERT INTO blobs (id, data) SELECT r.id, e.data FROM src.records r JOIN src.envelopes e ON e.idx = r.idx ORDER BY r.idx`,
+		`INSERT INTO records (idx, id, leaf_hash, envelope_size, predicate_type, stage, recorded_at, subjects, labels, signers, pruned_at)
+			SELECT idx, id, leaf_hash, envelope_size, predicate_type, stage, recorded_at, subjects, labels, signers, pruned_at FROM src.records ORDER BY idx`,
+		`INSERT INTO record_digests SELECT digest, idx FROM src.record_digests`,
+		`INSERT INTO record_names SELECT name, idx FROM src.record_names`,
+		`INSERT INTO record_labels SELECT key, value, idx FROM src.record_labels`,
+		`INSERT INTO record_signers SELECT key_id, idx FROM src.record_signers`,
+		`INSERT INTO nodes SELECT level, idx, hash FROM src.nodes`,
+		`INSERT INTO checkpoints SELECT size, origin, root, note FROM src.checkpoints`,
+		`UPDATE log SET size = (SELECT size FROM src.log)`,
+	} {
+		_, err := tx.ExecContext(ctx, stmt)
+		require.NoError(t, err, stmt)
+	}
+	require.NoError(t, tx.Commit())
+	var blobs int
+	require.NoError(t, db.QueryRowContext(ctx, `SELECT count(*) FROM blobs`).Scan(&blobs))
+	require.Equal(t, 31, blobs, "the version 2 layout")
+	_, err = db.ExecContext(ctx, `DETACH DATABASE src`)
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+
 	b, err := Open(ctx, path)
 	require.NoError(t, err)
 	assert.NotContains(t, indexNames(t, b), "record_digests_idx", "migrated to the last version")
+	var tables []string
+	rows, err := b.read.QueryContext(ctx, `SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name`)
+	require.NoError(t, err)
+	for rows.Next() {
+		var name string
+		require.NoError(t, rows.Scan(&name))
+		tables = append(tables, name)
+	}
+	require.NoError(t, rows.Err())
+	assert.Equal(t, []string{"checkpoints", "envelopes", "log", "nodes", "record_digests", "record_labels", "record_names", "record_signers", "records", "schema_version"}, tables)
+	var check string
+	require.NoError(t, b.read.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&check))
+	assert.Equal(t, "ok", check)
 	store, err = evidence.Open(ctx, b, evidence.WithTrust(trust), evidence.WithCheckpointKey(skey), clock)
 	require.NoError(t, err)
 	defer store.Close(ctx)

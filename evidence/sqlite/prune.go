@@ -7,7 +7,7 @@ import (
 
 // Prune drops the envelopes of the records with the given IDs and marks
 // them pruned at the given time, in one BEGIN IMMEDIATE transaction:
-// each record's row, leaf hash and tree nodes stay, its blob is emptied
+// each record's row, leaf hash and tree nodes stay, its envelope is emptied
 // (SQLite reuses the freed pages). Unknown and already pruned IDs are
 // skipped. It returns how many records it pruned. It implements
 // evidence.Pruner.
@@ -33,7 +33,7 @@ func (b *Backend) Prune(ctx context.Context, ids []string, at time.Time) (n int,
 		return 0, err
 	}
 	defer mark.Close()
-	empty, err := tx.PrepareContext(ctx, `UPDATE blobs SET data = x'' WHERE id = ?`)
+	empty, err := tx.PrepareContext(ctx, `UPDATE envelopes SET data = x'' WHERE idx = (SELECT idx FROM records WHERE id = ?)`)
 	if err != nil {
 		return 0, err
 	}

@@ -20,7 +20,7 @@ func (b *Backend) Get(ctx context.Context, id string) (evidence.Record, error) {
 	if err := b.errIfClosed("get"); err != nil {
 		return evidence.Record{}, err
 	}
-	stmt, done, err := b.reads.get(ctx, `SELECT `+recordColumns+`, b.data FROM records r LEFT JOIN blobs b ON b.id = r.id WHERE r.id = ?`)
+	stmt, done, err := b.reads.get(ctx, `SELECT `+recordColumns+`, e.data FROM records r LEFT JOIN envelopes e ON e.idx = r.idx WHERE r.id = ?`)
 	if err != nil {
 		return evidence.Record{}, b.fail("get", id, err)
 	}
@@ -137,7 +137,7 @@ func (b *Backend) Scan(ctx context.Context, from uint64) iter.Seq2[evidence.Reco
 		return b.records(ctx, "scan", "")
 	}
 	return b.records(ctx, "scan",
-		`SELECT `+recordColumns+`, b.data FROM records r LEFT JOIN blobs b ON b.id = r.id WHERE r.idx >= ? ORDER BY r.idx`,
+		`SELECT `+recordColumns+`, e.data FROM records r LEFT JOIN envelopes e ON e.idx = r.idx WHERE r.idx >= ? ORDER BY r.idx`,
 		int64(from))
 }
 
@@ -276,8 +276,8 @@ func buildQuery(q evidence.Query) (string, []any, bool) {
 	}
 	envelope := "NULL"
 	if q.WithEnvelopes {
-		from += " LEFT JOIN blobs b ON b.id = r.id"
-		envelope = "b.data"
+		from += " LEFT JOIN envelopes e ON e.idx = r.idx"
+		envelope = "e.data"
 	}
 	limit := q.Limit
 	if limit <= 0 {

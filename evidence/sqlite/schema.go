@@ -19,6 +19,7 @@ var migrations = []migration{
 	{version: 1, sql: schemaV1},
 	{version: 2, sql: schemaV2},
 	{version: 3, sql: schemaV3},
+	{version: 4, sql: schemaV4},
 }
 
 // schemaV1 is the first schema.
@@ -119,17 +120,79 @@ DROP INDEX record_labels_idx;
 DROP INDEX record_signers_idx;
 `
 
+// schemaV4 keys the envelopes by log index: the envelopes table replaces
+// blobs, which was keyed by record ID. A record's ID was indexed twice
+// (records.id and blobs.id, both random keys, so each append wrote a page
+// of each), and reading records with their envelopes in log order (Audit,
+// Scan) looked each one up by ID. The records table is rebuilt to drop its
+// reference to blobs, and its indexes with it.
+const schemaV4 = `
+CREATE TABLE records_v4 (
+	idx            INTEGER PRIMARY KEY CHECK (idx >= 0),
+	id             TEXT    NOT NULL UNIQUE,
+	leaf_hash      BLOB    NOT NULL,
+	envelope_size  INTEGER NOT NULL,
+	predicate_type TEXT    NOT NULL,
+	stage          TEXT    NOT NULL,
+	recorded_at    INTEGER NOT NULL, -- Unix microseconds
+	subjects       TEXT,             -- JSON array of supplychain.Subject
+	labels         TEXT,             -- JSON object
+	signers        TEXT,             -- JSON array of sign.Identity
+	pruned_at      INTEGER           -- Unix microseconds
+) STRICT;
+INSERT INTO records_v4 (idx, id, leaf_hash, envelope_size, predicate_type, stage, recorded_at, subjects, labels, signers, pruned_at)
+	SELECT idx, id, leaf_hash, envelope_size, predicate_type, stage, recorded_at, subjects, labels, signers, pruned_at
+	FROM records ORDER BY idx;
+
+-- A pruned record's envelope is empty.
+CREATE TABLE envelopes (
+	idx  INTEGER PRIMARY KEY REFERENCES records (idx) ON DELETE CASCADE ON UPDATE CASCADE,
+	data BLOB NOT NULL
+) STRICT;
+INSERT INTO envelopes (idx, data)
+	SELECT r.idx, b.data FROM records r JOIN blobs b ON b.id = r.id ORDER BY r.idx;
+
+DROP TABLE records;
+DROP TABLE blobs;
+ALTER TABLE records_v4 RENAME TO records;
+CREATE INDEX records_predicate_type ON records (predicate_type);
+CREATE INDEX records_stage ON records (stage);
+CREATE INDEX records_recorded_at ON records (recorded_at);
+`
+
 // migrate brings the database's schema up to the last of list, in one
 // transaction, and returns the resulting version and the versions applied.
 // The writer's transactions are BEGIN IMMEDIATE, so processes opening the
-// same file at once apply each migration once.
+// same file at once apply each migration once. Foreign keys are not
+// enforced while the migrations run, so that they may rebuild a table
+// that others reference (SQLite's way of changing a table's definition);
+// every reference must hold before the transaction commits.
 func migrate(ctx context.Context, db *sql.DB, list []migration) (version int, applied []int, err error) {
 	for i, m := range list {
 		if m.version != i+1 {
 			return 0, nil, fmt.Errorf("migration %d has version %d", i+1, m.version)
 		}
 	}
-	tx, err := db.BeginTx(ctx, nil)
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer conn.Close()
+	var enforced bool
+	if err := conn.QueryRowContext(ctx, `PRAGMA foreign_keys`).Scan(&enforced); err != nil {
+		return 0, nil, fmt.Errorf("foreign keys: %w", err)
+	}
+	if enforced { // (the pragma is a no-op inside a transaction)
+		if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
+			return 0, nil, fmt.Errorf("foreign keys: %w", err)
+		}
+		defer func() {
+			if _, onErr := conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA foreign_keys = ON`); onErr != nil && err == nil {
+				version, applied, err = 0, nil, fmt.Errorf("foreign keys: %w", onErr)
+			}
+		}()
+	}
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -162,8 +225,33 @@ func migrate(ctx context.Context, db *sql.DB, list []migration) (version int, ap
 		applied = append(applied, m.version)
 		version = m.version
 	}
+	if err := foreignKeyCheck(ctx, tx); err != nil {
+		return 0, nil, err
+	}
 	if err := tx.Commit(); err != nil {
 		return 0, nil, fmt.Errorf("schema migration: %w", err)
 	}
 	return version, applied, nil
+}
+
+// foreignKeyCheck returns an error naming the first reference of the
+// database that does not hold, if any.
+func foreignKeyCheck(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `PRAGMA foreign_key_check`)
+	if err != nil {
+		return fmt.Errorf("foreign key check: %w", err)
+	}
+	defer rows.Close()
+	if rows.Next() {
+		var (
+			table, parent string
+			rowid         sql.NullInt64
+			fk            int
+		)
+		if err := rows.Scan(&table, &rowid, &parent, &fk); err != nil {
+			return fmt.Errorf("foreign key check: %w", err)
+		}
+		return fmt.Errorf("foreign key check: a row of %s (rowid %d) references a missing row of %s", table, rowid.Int64, parent)
+	}
+	return rows.Err()
 }

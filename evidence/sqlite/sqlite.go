@@ -215,6 +215,13 @@ func (b *Backend) open(ctx context.Context, path string, cfg config, list []migr
 	for _, v := range applied {
 		b.log.InfoContext(ctx, "sqlite: applied schema migration", "path", path, "version", v)
 	}
+	if len(applied) > 0 {
+		// A migration that rebuilds a table writes the whole table to the
+		// write-ahead log: copy it into the file and empty the log.
+		if _, err := b.write.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+			return fmt.Errorf("checkpoint after migration: %w", err)
+		}
+	}
 	if err := b.stmts.prepare(ctx, b.write); err != nil {
 		return err
 	}

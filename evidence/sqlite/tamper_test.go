@@ -135,11 +135,8 @@ func (tm *Tamper) CorruptEnvelope(ctx context.Context, i uint64) error {
 	if err != nil {
 		return err
 	}
-	var (
-		id   string
-		data []byte
-	)
-	err = tm.db.QueryRowContext(ctx, `SELECT b.id, b.data FROM records r JOIN blobs b ON b.id = r.id WHERE r.idx = ?`, idx).Scan(&id, &data)
+	var data []byte
+	err = tm.db.QueryRowContext(ctx, `SELECT data FROM envelopes WHERE idx = ?`, idx).Scan(&data)
 	if errors.Is(err, sql.ErrNoRows) || len(data) == 0 {
 		return fmt.Errorf("tamper: corrupt envelope of %d: no envelope", i)
 	}
@@ -147,5 +144,5 @@ func (tm *Tamper) CorruptEnvelope(ctx context.Context, i uint64) error {
 		return fmt.Errorf("tamper: corrupt envelope of %d: %w", i, err)
 	}
 	data[len(data)/2] ^= 1
-	return tm.exec(ctx, fmt.Sprintf("corrupt envelope of %d", i), `UPDATE blobs SET data = ? WHERE id = ?`, data, id)
+	return tm.exec(ctx, fmt.Sprintf("corrupt envelope of %d", i), `UPDATE envelopes SET data = ? WHERE idx = ?`, data, idx)
 }
