@@ -15,7 +15,6 @@ import (
 
 	"github.com/paved-dev/paved/evidence"
 	"github.com/paved-dev/paved/evidence/sqlite"
-	"github.com/paved-dev/paved/supplychain"
 	"github.com/paved-dev/paved/supplychain/attest"
 	"github.com/paved-dev/paved/supplychain/sign"
 )
@@ -38,14 +37,7 @@ func TestAuditAcrossChunks(t *testing.T) {
 	const n = 2*evidence.AuditChunk + 5
 	var entries []evidence.Entry
 	for i := range n {
-		st, err := attest.Build(attest.Generic{Type: "https://example.com/chunk/v1", JSON: json.RawMessage(fmt.Sprintf(`{"n":%d}`, i))},
-			supplychain.Subject{Name: fmt.Sprint("a-", i), Digest: supplychain.DigestSet{"sha256": fmt.Sprintf("%064x", i)}})
-		require.NoError(t, err)
-		env, err := sign.Sign(ctx, signer, st)
-		require.NoError(t, err)
-		raw, err := json.Marshal(env)
-		require.NoError(t, err)
-		entries = append(entries, evidence.Entry{Envelope: raw, Stage: "build"})
+		entries = append(entries, signedEntry(t, signer, attest.Generic{Type: "https://example.com/chunk/v1", JSON: json.RawMessage(fmt.Sprintf(`{"n":%d}`, i))}))
 	}
 	_, err = store.Append(ctx, entries...)
 	require.NoError(t, err)

@@ -23,9 +23,11 @@ func openWriter(t *testing.T) *sql.DB {
 	return db
 }
 
-func tables(t *testing.T, db *sql.DB) []string {
+// schemaNames returns the names of the file's tables or indexes (kind)
+// that a schema statement created, not SQLite's automatic indexes.
+func schemaNames(t *testing.T, db *sql.DB, kind string) []string {
 	t.Helper()
-	rows, err := db.Query(`SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name`)
+	rows, err := db.Query(`SELECT name FROM sqlite_schema WHERE type = ? AND sql IS NOT NULL ORDER BY name`, kind)
 	require.NoError(t, err)
 	defer rows.Close()
 	var out []string
@@ -58,7 +60,7 @@ func TestMigrate(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, 2, v)
 		assert.Empty(t, applied)
-		assert.Equal(t, []string{"a", "b", "schema_version"}, tables(t, db))
+		assert.Equal(t, []string{"a", "b", "schema_version"}, schemaNames(t, db, "table"))
 	})
 	t.Run("a failing migration applies nothing", func(t *testing.T) {
 		db := openWriter(t)
@@ -66,7 +68,7 @@ func TestMigrate(t *testing.T) {
 		require.NoError(t, err)
 		_, _, err = migrate(ctx, db, []migration{one, two, broken})
 		require.ErrorContains(t, err, "schema migration 3")
-		assert.Equal(t, []string{"a", "schema_version"}, tables(t, db), "migration 2 is rolled back with 3")
+		assert.Equal(t, []string{"a", "schema_version"}, schemaNames(t, db, "table"), "migration 2 is rolled back with 3")
 		var v int
 		require.NoError(t, db.QueryRow(`SELECT max(version) FROM schema_version`).Scan(&v))
 		assert.Equal(t, 1, v)
