@@ -143,7 +143,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Backend, error) {
 		return nil, &Error{Backend: "sqlite", Op: "open", Subject: path, Err: err}
 	}
 	b := &Backend{path: abs, log: cfg.logger}
-	if err := b.open(ctx, abs, cfg, migrations); err != nil {
+	if err := b.open(ctx, abs, cfg); err != nil {
 		b.closeDBs()
 		return nil, &Error{Backend: "sqlite", Op: "open", Subject: path, Err: err}
 	}
@@ -185,9 +185,7 @@ func dsn(path string, busy time.Duration, params ...string) string {
 // more than the row.
 const mmapSize = "2147418112"
 
-// open opens the connections to the file at path, after bringing its
-// schema up to the last of list.
-func (b *Backend) open(ctx context.Context, path string, cfg config, list []migration) error {
+func (b *Backend) open(ctx context.Context, path string, cfg config) error {
 	var err error
 	b.write, err = sql.Open("sqlite", dsn(path, cfg.busyTimeout,
 		"_journal_mode", "WAL",
@@ -208,7 +206,7 @@ func (b *Backend) open(ctx context.Context, path string, cfg config, list []migr
 	b.write.SetConnMaxLifetime(0)
 	b.write.SetConnMaxIdleTime(0)
 
-	version, applied, err := migrate(ctx, b.write, list)
+	version, applied, err := migrate(ctx, b.write, migrations)
 	if err != nil {
 		return err
 	}
