@@ -125,7 +125,9 @@ DROP INDEX record_signers_idx;
 // (records.id and blobs.id, both random keys, so each append wrote a page
 // of each), and reading records with their envelopes in log order (Audit,
 // Scan) looked each one up by ID. The records table is rebuilt to drop its
-// reference to blobs, and its indexes with it.
+// reference to blobs, and its indexes with it. The migration rewrites the
+// whole log (about 1.5 s for 20,000 records of 4 KiB); the old tables'
+// pages stay in the file, free for later appends (VACUUM returns them).
 const schemaV4 = `
 CREATE TABLE records_v4 (
 	idx            INTEGER PRIMARY KEY CHECK (idx >= 0),
