@@ -15,6 +15,7 @@ import (
 	"github.com/paved-dev/paved"
 	"github.com/paved-dev/paved/capability"
 	"github.com/paved-dev/paved/evidence"
+	"github.com/paved-dev/paved/internal/testenv"
 	"github.com/paved-dev/paved/pipeline"
 	"github.com/paved-dev/paved/pipeline/step"
 	"github.com/paved-dev/paved/policy"
@@ -39,12 +40,7 @@ var roadGuardrails = map[string]any{
 // git repository and returns its directory and head commit.
 func greeter(t *testing.T) (dir, head string) {
 	t.Helper()
-	if _, err := exec.LookPath("git"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("git is required in CI")
-		}
-		t.Skip("git is not installed: skipping a test that needs a git repository")
-	}
+	testenv.Tool(t, "git", "the test works in a git repository")
 	dir = t.TempDir()
 	for name, content := range map[string]string{
 		"go.mod":        "module example.com/greeter\n\ngo 1.26\n",

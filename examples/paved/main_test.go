@@ -22,6 +22,7 @@ import (
 
 	"github.com/paved-dev/paved/evidence"
 	"github.com/paved-dev/paved/evidence/report"
+	"github.com/paved-dev/paved/internal/testenv"
 	"github.com/paved-dev/paved/supplychain/sign/sigstore"
 )
 
@@ -693,12 +694,7 @@ func gitIn(t *testing.T, dir string, args ...string) string {
 // what shipped, how it scores and how delivery goes; a secret in the
 // next change stops at the Build gate.
 func TestFullPipelineThroughCLI(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("git is required in CI")
-		}
-		t.Skip("git is not installed: the pipeline needs a repository")
-	}
+	testenv.Tool(t, "git", "the test works in a git repository")
 	dir := t.TempDir()
 	repo := filepath.Join(dir, "greeter")
 	require.NoError(t, os.MkdirAll(repo, 0o755))

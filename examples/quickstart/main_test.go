@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -16,18 +15,14 @@ import (
 
 	"github.com/paved-dev/paved"
 	"github.com/paved-dev/paved/evidence/report"
+	"github.com/paved-dev/paved/internal/testenv"
 )
 
 // runQuickstart runs the quickstart in a new working directory and returns
 // its output and the directory.
 func runQuickstart(t *testing.T) (string, string) {
 	t.Helper()
-	if _, err := exec.LookPath("git"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("git is required in CI")
-		}
-		t.Skip("git is not installed: the quickstart needs it")
-	}
+	testenv.Tool(t, "git", "the test works in a git repository")
 	work := t.TempDir()
 	var out bytes.Buffer
 	err := run(context.Background(), &out, config{work: work})
@@ -127,12 +122,7 @@ func TestQuickstartOnYourRepository(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds, tests and releases a Go service")
 	}
-	if _, err := exec.LookPath("git"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("git is required in CI")
-		}
-		t.Skip("git is not installed: the quickstart needs it")
-	}
+	testenv.Tool(t, "git", "the test works in a git repository")
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "shop")
 	require.NoError(t, os.MkdirAll(dir, 0o755))

@@ -8,20 +8,15 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/paved-dev/paved/internal/testenv"
 )
 
 // Chromium returns the path of the chromium binary. When it is absent it
 // skips t, or fails it when the environment says CI=true.
 func Chromium(t testing.TB) string {
 	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("chromium is not installed, and CI=true: .ci/run installs it (apt-get install chromium)")
-		}
-		t.Skip("chromium is not installed: skipping the HTML rendering test (apt-get install chromium)")
-	}
-	return path
+	return testenv.Tool(t, "chromium", "the HTML rendering test needs it (apt-get install chromium; .ci/run installs it)")
 }
 
 // DumpDOM loads page (a complete HTML document) from a file in headless

@@ -60,6 +60,7 @@ func Rules() []Rule {
 		{Package: "examples/...", Imports: []string{"...", "!examples/..."}, Modules: []string{"*"}},
 		{Package: "internal/..."},
 		{Package: "internal/yamldoc", Modules: []string{"go.yaml.in/yaml/v3"}},
+		{Package: "internal/browsertest", Imports: []string{"internal/testenv"}},
 	}
 }
 

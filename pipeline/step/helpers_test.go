@@ -13,6 +13,7 @@ import (
 
 	"github.com/paved-dev/paved/evidence"
 	"github.com/paved-dev/paved/evidence/sqlite"
+	"github.com/paved-dev/paved/internal/testenv"
 	"github.com/paved-dev/paved/pipeline"
 	"github.com/paved-dev/paved/supplychain/attest"
 	"github.com/paved-dev/paved/supplychain/sign"
@@ -73,12 +74,7 @@ func (e *stepEnv) predicate(t testing.TB, rec evidence.Record, p attest.Predicat
 // committer identity of its own.
 func gitRepo(t testing.TB) string {
 	t.Helper()
-	if _, err := exec.LookPath("git"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("git is required in CI")
-		}
-		t.Skip("git is not installed: skipping a test that needs a git repository")
-	}
+	testenv.Tool(t, "git", "the test works in a git repository")
 	dir := t.TempDir()
 	git(t, dir, "init", "-q", "-b", "main")
 	return dir

@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/zricethezav/gitleaks/v8/logging"
 
+	"github.com/paved-dev/paved/internal/testenv"
 	"github.com/paved-dev/paved/supplychain/secret"
 )
 
@@ -69,12 +70,7 @@ func pavedToken() string {
 // command and returns its path and a function that runs git in it.
 func gitRepo(t *testing.T) (string, func(args ...string) string) {
 	t.Helper()
-	if _, err := exec.LookPath("git"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("git is required in CI")
-		}
-		t.Skip("git is not installed")
-	}
+	testenv.Tool(t, "git", "the test works in a git repository")
 	dir := t.TempDir()
 	run := func(args ...string) string {
 		t.Helper()
